@@ -1,0 +1,1 @@
+//! Analytic formulas (filled in by the calculator work).

@@ -1,0 +1,206 @@
+//! Duration distributions, drawn in integer nanoseconds.
+//!
+//! Transcendental functions come from `libm`, never from the platform, so a
+//! draw is the same bits natively and in wasm.
+
+use rand::RngExt;
+use rand_distr::{Exp1, StandardNormal};
+use rand_pcg::Pcg64Mcg;
+
+use crate::scenario::Dist;
+
+/// The 0.99 quantile of the standard normal (MODEL.md §3).
+pub const Z99: f64 = 2.326348;
+
+const NS_PER_MS: f64 = 1e6;
+
+/// The generator every draw goes through.
+pub type SimRng = Pcg64Mcg;
+
+/// Parameters (mu, sigma) of the underlying normal of a lognormal, in ms;
+/// `Ok(None)` for other kinds. The error says why the numbers are impossible.
+pub fn lognormal_params(d: &Dist) -> Result<Option<(f64, f64)>, String> {
+    let Dist::Lognormal { p50, mean, p99 } = *d else {
+        return Ok(None);
+    };
+    match (p50, mean) {
+        (Some(p50), None) => {
+            if p99 < p50 {
+                return Err(format!("p99 ({p99}) must be at least p50 ({p50})"));
+            }
+            Ok(Some((libm::log(p50), libm::log(p99 / p50) / Z99)))
+        }
+        (None, Some(mean)) => {
+            let ratio = p99 / mean;
+            let max_ratio = libm::exp(Z99 * Z99 / 2.0);
+            if ratio < 1.0 {
+                return Err(format!("p99 ({p99}) must be at least the mean ({mean})"));
+            }
+            if ratio > max_ratio {
+                return Err(format!(
+                    "p99/mean = {ratio:.2} is above {max_ratio:.2}, the largest a lognormal can have; \
+                     give p50 and p99 instead"
+                ));
+            }
+            let sigma = Z99 - libm::sqrt(Z99 * Z99 - 2.0 * libm::log(ratio));
+            Ok(Some((libm::log(mean) - sigma * sigma / 2.0, sigma)))
+        }
+        _ => Err("a lognormal takes p50 or mean (one of them) with p99".into()),
+    }
+}
+
+/// The mean of a distribution, in ms.
+pub fn mean_ms(d: &Dist) -> f64 {
+    match *d {
+        Dist::Constant { value } => value,
+        Dist::Exponential { mean } => mean,
+        Dist::Uniform { min, max } => (min + max) / 2.0,
+        Dist::Lognormal { .. } => match lognormal_params(d) {
+            Ok(Some((mu, sigma))) => libm::exp(mu + sigma * sigma / 2.0),
+            _ => f64::NAN,
+        },
+    }
+}
+
+/// A validated distribution, ready to draw nanoseconds from.
+#[derive(Debug, Clone, Copy)]
+pub enum Sampler {
+    /// Always this many ns.
+    Constant(u64),
+    /// Exponential with this mean, ns.
+    Exponential(f64),
+    /// exp(mu + sigma Z) ns.
+    Lognormal {
+        /// Location in ln(ns).
+        mu: f64,
+        /// Shape.
+        sigma: f64,
+    },
+    /// min + width U, ns.
+    Uniform {
+        /// Smallest value, ns.
+        min: f64,
+        /// max - min, ns.
+        width: f64,
+    },
+}
+
+impl Sampler {
+    /// Builds a sampler; the distribution must have passed validation.
+    pub fn new(d: &Dist) -> Sampler {
+        match *d {
+            Dist::Constant { value } => Sampler::Constant(ms_to_ns(value)),
+            Dist::Exponential { mean } => Sampler::Exponential(mean * NS_PER_MS),
+            Dist::Uniform { min, max } => Sampler::Uniform {
+                min: min * NS_PER_MS,
+                width: (max - min) * NS_PER_MS,
+            },
+            Dist::Lognormal { .. } => {
+                let (mu, sigma) = lognormal_params(d).ok().flatten().unwrap_or((0.0, 0.0));
+                Sampler::Lognormal {
+                    mu: mu + libm::log(NS_PER_MS),
+                    sigma,
+                }
+            }
+        }
+    }
+
+    /// Whether every draw is zero (so no event needs scheduling).
+    pub fn is_zero(&self) -> bool {
+        matches!(self, Sampler::Constant(0))
+    }
+
+    /// One draw, in nanoseconds.
+    #[inline]
+    pub fn sample(&self, rng: &mut SimRng) -> u64 {
+        match *self {
+            Sampler::Constant(ns) => ns,
+            Sampler::Exponential(mean) => to_ns(rng.sample::<f64, _>(Exp1) * mean),
+            Sampler::Lognormal { mu, sigma } => {
+                let z: f64 = rng.sample(StandardNormal);
+                to_ns(libm::exp(mu + sigma * z))
+            }
+            Sampler::Uniform { min, width } => to_ns(min + width * rng.random::<f64>()),
+        }
+    }
+}
+
+/// Milliseconds to integer nanoseconds, rounded to nearest.
+pub fn ms_to_ns(ms: f64) -> u64 {
+    to_ns(ms * NS_PER_MS)
+}
+
+/// Seconds to integer nanoseconds, rounded to nearest.
+pub fn s_to_ns(s: f64) -> u64 {
+    to_ns(s * 1e9)
+}
+
+#[inline]
+fn to_ns(x: f64) -> u64 {
+    // `as` saturates: negative and NaN give 0, huge values u64::MAX.
+    (x + 0.5) as u64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    #[test]
+    fn lognormal_from_p50_p99_matches_model() {
+        let d = Dist::Lognormal {
+            p50: Some(8.0),
+            mean: None,
+            p99: 85.0,
+        };
+        let (mu, sigma) = lognormal_params(&d).unwrap().unwrap();
+        assert!((mu - 8f64.ln()).abs() < 1e-12);
+        assert!((sigma - (85.0f64 / 8.0).ln() / Z99).abs() < 1e-12);
+    }
+
+    #[test]
+    fn lognormal_from_mean_p99_recovers_mean_and_p99() {
+        let d = Dist::Lognormal {
+            p50: None,
+            mean: Some(10.0),
+            p99: 60.0,
+        };
+        let (mu, sigma) = lognormal_params(&d).unwrap().unwrap();
+        assert!((libm::exp(mu + sigma * sigma / 2.0) - 10.0).abs() < 1e-9);
+        assert!((libm::exp(mu + Z99 * sigma) - 60.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn lognormal_with_too_wide_p99_over_mean_is_refused() {
+        let d = Dist::Lognormal {
+            p50: None,
+            mean: Some(1.0),
+            p99: 15.5,
+        };
+        let err = lognormal_params(&d).unwrap_err();
+        assert!(err.contains("14.97"), "{err}");
+    }
+
+    #[test]
+    fn sample_means_agree_with_parameters() {
+        let mut rng = SimRng::seed_from_u64(7);
+        let n = 200_000;
+        for d in [
+            Dist::Exponential { mean: 10.0 },
+            Dist::Uniform { min: 2.0, max: 6.0 },
+            Dist::Lognormal {
+                p50: Some(8.0),
+                mean: None,
+                p99: 40.0,
+            },
+        ] {
+            let s = Sampler::new(&d);
+            let sum: f64 = (0..n).map(|_| s.sample(&mut rng) as f64 / 1e6).sum();
+            let got = sum / n as f64;
+            let want = mean_ms(&d);
+            // Coefficient of variation is at most ~1.4 here; 5 standard errors.
+            let tol = 5.0 * 1.4 * want / (n as f64).sqrt();
+            assert!((got - want).abs() < tol, "{d:?}: mean {got} vs {want}");
+        }
+    }
+}

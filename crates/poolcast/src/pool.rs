@@ -1,0 +1,177 @@
+//! The state the engine moves around: pools, connections and requests.
+//!
+//! A pool is a resource with a capacity (`max_size`): an idle stack (LIFO,
+//! the most recently returned first, the oldest at the bottom where the idle
+//! reaper looks), a FIFO of waiters, and counts of connections open or being
+//! opened (`total`) and lent out (`busy`). Connections and requests live in
+//! slabs indexed by `u32` and reused; a request's generation makes stale
+//! references (a waiter entry or a retry timer of a finished request) harmless.
+
+use std::collections::VecDeque;
+
+use crate::queue::Time;
+
+/// "No request" in a connection's `req`.
+pub const NONE: u32 = u32::MAX;
+
+/// One pool of one instance.
+#[derive(Debug, Default)]
+pub struct Pool {
+    /// Idle connections; push and pop at the back, reap at the front.
+    pub idle: VecDeque<u32>,
+    /// Waiting acquisitions, oldest first; may hold stale entries.
+    pub waiters: VecDeque<Waiter>,
+    /// Live entries of `waiters`.
+    pub waiting: u32,
+    /// Connections open or being opened.
+    pub total: u32,
+    /// Connections lent to requests.
+    pub busy: u32,
+    /// An `AcquireTimeout` event is pending.
+    pub timeout_armed: bool,
+    /// An `IdleReap` event is pending.
+    pub reap_armed: bool,
+    /// A `Replenish` event is pending.
+    pub replenish_armed: bool,
+}
+
+/// An acquisition waiting in a pool's FIFO.
+#[derive(Debug, Clone, Copy)]
+pub struct Waiter {
+    /// The request.
+    pub req: u32,
+    /// Its generation when it queued.
+    pub epoch: u32,
+    /// When the acquisition started.
+    pub start: Time,
+}
+
+/// One client connection to the database.
+#[derive(Debug, Clone, Copy)]
+pub struct Conn {
+    /// Owning pool.
+    pub pool: u32,
+    /// Request using it (or that it is being opened for), or [`NONE`].
+    pub req: u32,
+    /// Generation of `req`.
+    pub req_epoch: u32,
+    /// Start of the acquisition an opening connection is for.
+    pub open_start: Time,
+    /// Borrows so far.
+    pub uses: u32,
+    /// Retire when returned at or after this time.
+    pub retire_at: Time,
+    /// When it last became idle.
+    pub idle_since: Time,
+    /// Sequence number of its current or last query.
+    pub qseq: u32,
+    /// A query is running on it.
+    pub in_query: bool,
+    /// The running query will end in a statement timeout (no-cores path).
+    pub query_fails: bool,
+}
+
+/// What became of a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReqState {
+    /// Still running, nothing failed.
+    Active,
+    /// An acquisition hit the acquire timeout.
+    TimedOut,
+    /// Refused by the database or cancelled by a statement timeout.
+    Failed,
+    /// The slot is free for reuse.
+    Free,
+}
+
+/// One request in flight.
+#[derive(Debug, Clone, Copy)]
+pub struct Req {
+    /// Bumped each time the slot is freed.
+    pub epoch: u32,
+    /// The pool it uses.
+    pub pool: u32,
+    /// Arrival time.
+    pub arrival: Time,
+    /// Start of its current acquisition(s).
+    pub acquire_start: Time,
+    /// Queries not yet started.
+    pub to_start: u32,
+    /// Connections it holds.
+    pub running: u32,
+    /// Its live waiter entries.
+    pub queued: u32,
+    /// Waiter entries to drop (served by a retried open instead).
+    pub skip: u32,
+    /// Connections being opened for it.
+    pub opening: u32,
+    /// Outcome so far.
+    pub state: ReqState,
+    /// Arrived inside the measured window.
+    pub measured: bool,
+    /// A `Retry` event is pending.
+    pub retry_armed: bool,
+}
+
+/// A vector of reusable slots.
+#[derive(Debug)]
+pub struct Slab<T> {
+    /// The slots, live and free.
+    pub items: Vec<T>,
+    free: Vec<u32>,
+}
+
+impl<T> Default for Slab<T> {
+    fn default() -> Self {
+        Slab {
+            items: Vec::new(),
+            free: Vec::new(),
+        }
+    }
+}
+
+impl<T> Slab<T> {
+    /// Puts `item` in a free slot (or a new one) and returns its index.
+    #[inline]
+    pub fn insert(&mut self, item: T) -> u32 {
+        if let Some(i) = self.free.pop() {
+            self.items[i as usize] = item;
+            i
+        } else {
+            self.items.push(item);
+            (self.items.len() - 1) as u32
+        }
+    }
+
+    /// The slot the next `insert` will reuse, if any.
+    #[inline]
+    pub fn next_free(&self) -> Option<u32> {
+        self.free.last().copied()
+    }
+
+    /// Marks slot `i` free for reuse.
+    #[inline]
+    pub fn remove(&mut self, i: u32) {
+        self.free.push(i);
+    }
+
+    /// Slots in use.
+    pub fn live(&self) -> usize {
+        self.items.len() - self.free.len()
+    }
+}
+
+impl<T> std::ops::Index<u32> for Slab<T> {
+    type Output = T;
+    #[inline]
+    fn index(&self, i: u32) -> &T {
+        &self.items[i as usize]
+    }
+}
+
+impl<T> std::ops::IndexMut<u32> for Slab<T> {
+    #[inline]
+    fn index_mut(&mut self, i: u32) -> &mut T {
+        &mut self.items[i as usize]
+    }
+}

@@ -1,0 +1,409 @@
+//! Streaming statistics: counters, histograms and time integrals, with memory
+//! that does not grow with the length of the run.
+//!
+//! The engine keeps the current [`Levels`] and calls [`Stats::advance`] before
+//! it changes them, so each level is integrated over the time it held.
+
+use hdrhistogram::Histogram;
+
+use crate::queue::Time;
+use crate::report::{Series, Summary, Timeline};
+
+/// Most buckets a timeline has, whatever the duration.
+pub const MAX_BUCKETS: u64 = 600;
+
+/// Fleet-wide quantities whose time averages are reported.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Levels {
+    /// Connections lent to requests.
+    pub busy: u64,
+    /// Open connections sitting idle in pools.
+    pub idle: u64,
+    /// Live waiters.
+    pub waiting: u64,
+    /// Pools with at least one waiter.
+    pub pools_waiting: u64,
+    /// Client connections the database holds, open or opening.
+    pub db_conns: u64,
+    /// Queries running under processor sharing.
+    pub ps_active: u64,
+}
+
+/// A histogram of durations in ns with an exact mean and maximum.
+#[derive(Debug, Clone)]
+pub struct DurationHist {
+    hist: Histogram<u64>,
+    sum_ns: u128,
+    max_ns: u64,
+}
+
+impl DurationHist {
+    /// `sigfig` significant digits of precision (3 gives 0.1% relative error).
+    pub fn new(sigfig: u8) -> DurationHist {
+        DurationHist {
+            // 2^60 ns is 36 years; the bounds are constants that are valid.
+            hist: Histogram::new_with_bounds(1, 1 << 60, sigfig).expect("valid histogram bounds"),
+            sum_ns: 0,
+            max_ns: 0,
+        }
+    }
+
+    /// Adds one value.
+    #[inline]
+    pub fn record(&mut self, ns: u64) {
+        self.hist.saturating_record(ns);
+        self.sum_ns += u128::from(ns);
+        self.max_ns = self.max_ns.max(ns);
+    }
+
+    /// Values recorded.
+    pub fn len(&self) -> u64 {
+        self.hist.len()
+    }
+
+    /// Whether nothing was recorded.
+    pub fn is_empty(&self) -> bool {
+        self.hist.is_empty()
+    }
+
+    /// Nearest-rank quantile in ms (0 when empty), never above the exact max.
+    pub fn quantile_ms(&self, q: f64) -> f64 {
+        if self.hist.is_empty() {
+            return 0.0;
+        }
+        let v = self.hist.value_at_quantile(q).min(self.max_ns);
+        v as f64 / 1e6
+    }
+
+    /// Mean, percentiles and maximum in ms.
+    pub fn summary(&self) -> Summary {
+        let n = self.hist.len();
+        Summary {
+            mean: if n == 0 {
+                0.0
+            } else {
+                (self.sum_ns as f64 / n as f64) / 1e6
+            },
+            p50: self.quantile_ms(0.50),
+            p95: self.quantile_ms(0.95),
+            p99: self.quantile_ms(0.99),
+            max: self.max_ns as f64 / 1e6,
+        }
+    }
+
+    /// Forgets everything.
+    pub fn reset(&mut self) {
+        self.hist.reset();
+        self.sum_ns = 0;
+        self.max_ns = 0;
+    }
+}
+
+/// Counters of the measured window.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Counters {
+    pub arrived: u64,
+    pub completed: u64,
+    pub timed_out: u64,
+    pub failed: u64,
+    pub attempts: u64,
+    pub waited: u64,
+    pub timeouts: u64,
+    pub window_completions: u64,
+    pub too_many_clients: u64,
+    pub statement_timeouts: u64,
+    pub peak_waiting: u64,
+}
+
+/// Everything measured while the engine runs.
+#[derive(Debug)]
+pub struct Stats {
+    /// Start of the measured window.
+    pub warmup: Time,
+    /// End of the run.
+    pub end: Time,
+    pub counters: Counters,
+    pub wait: DurationHist,
+    pub latency: DurationHist,
+    /// Most database connections at any moment of the run.
+    pub peak_db: u64,
+    area_busy: u128,
+    area_pools_waiting: u128,
+    area_cores: u128,
+    cores: u64,
+    last: Time,
+    timeline: TimelineBuilder,
+}
+
+impl Stats {
+    /// Statistics for a run that measures `[warmup, end)` with `cores` (0: none).
+    pub fn new(warmup: Time, end: Time, cores: u64) -> Stats {
+        Stats {
+            warmup,
+            end,
+            counters: Counters::default(),
+            wait: DurationHist::new(3),
+            latency: DurationHist::new(3),
+            peak_db: 0,
+            area_busy: 0,
+            area_pools_waiting: 0,
+            area_cores: 0,
+            cores,
+            last: 0,
+            timeline: TimelineBuilder::new(end),
+        }
+    }
+
+    /// Whether `t` falls in the measured window.
+    #[inline]
+    pub fn in_window(&self, t: Time) -> bool {
+        t >= self.warmup
+    }
+
+    /// Integrates `levels` from the last call up to `now`.
+    #[inline]
+    pub fn advance(&mut self, now: Time, levels: &Levels) {
+        if now <= self.last {
+            return;
+        }
+        let from = self.last.max(self.warmup);
+        if now > from {
+            let dt = u128::from(now - from);
+            self.area_busy += u128::from(levels.busy) * dt;
+            self.area_pools_waiting += u128::from(levels.pools_waiting) * dt;
+            self.area_cores += u128::from(levels.ps_active.min(self.cores)) * dt;
+        }
+        self.timeline.advance(self.last, now, levels);
+        self.last = now;
+    }
+
+    /// Notes a change in the number of waiters.
+    #[inline]
+    pub fn note_waiting(&mut self, now: Time, waiting: u64) {
+        if now >= self.warmup && waiting > self.counters.peak_waiting {
+            self.counters.peak_waiting = waiting;
+        }
+    }
+
+    /// Notes a change in the number of database connections.
+    #[inline]
+    pub fn note_db(&mut self, db_conns: u64) {
+        self.peak_db = self.peak_db.max(db_conns);
+        self.timeline.db_peak = self.timeline.db_peak.max(db_conns);
+    }
+
+    /// Records a served acquire wait that started at `start`.
+    #[inline]
+    pub fn served(&mut self, start: Time, now: Time) {
+        let wait = now - start;
+        if start >= self.warmup {
+            self.wait.record(wait);
+        }
+        self.timeline.wait.record(wait);
+    }
+
+    /// Counts an arrival in the timeline.
+    #[inline]
+    pub fn tl_arrival(&mut self) {
+        self.timeline.arrivals += 1;
+    }
+
+    /// Counts an acquire timeout in the timeline.
+    #[inline]
+    pub fn tl_timeout(&mut self) {
+        self.timeline.timeouts += 1;
+    }
+
+    /// Counts another failure in the timeline.
+    #[inline]
+    pub fn tl_failure(&mut self) {
+        self.timeline.failures += 1;
+    }
+
+    /// Time-average busy connections over the window.
+    pub fn mean_busy(&self) -> f64 {
+        self.area_busy as f64 / self.window_ns()
+    }
+
+    /// Time-average number of pools with waiters over the window.
+    pub fn mean_pools_waiting(&self) -> f64 {
+        self.area_pools_waiting as f64 / self.window_ns()
+    }
+
+    /// Time-average busy cores over the window.
+    pub fn mean_busy_cores(&self) -> f64 {
+        self.area_cores as f64 / self.window_ns()
+    }
+
+    fn window_ns(&self) -> f64 {
+        (self.end - self.warmup).max(1) as f64
+    }
+
+    /// Closes the timeline at the end of the run.
+    pub fn finish_timeline(&mut self, levels: &Levels) -> Timeline {
+        self.advance(self.end, levels);
+        self.timeline.finish(levels)
+    }
+}
+
+/// Builds the per-bucket series as time goes by.
+#[derive(Debug)]
+struct TimelineBuilder {
+    bucket_ns: u64,
+    bucket_s: f64,
+    end: Time,
+    bucket_end: Time,
+    area_waiting: u128,
+    area_busy: u128,
+    area_idle: u128,
+    db_peak: u64,
+    timeouts: u64,
+    failures: u64,
+    arrivals: u64,
+    wait: DurationHist,
+    series: Series,
+}
+
+impl TimelineBuilder {
+    fn new(end: Time) -> TimelineBuilder {
+        let bucket_s = bucket_seconds(end as f64 / 1e9);
+        let bucket_ns = ((bucket_s * 1e9) as u64).max(1);
+        TimelineBuilder {
+            bucket_ns,
+            bucket_s,
+            end,
+            bucket_end: bucket_ns.min(end),
+            area_waiting: 0,
+            area_busy: 0,
+            area_idle: 0,
+            db_peak: 0,
+            timeouts: 0,
+            failures: 0,
+            arrivals: 0,
+            wait: DurationHist::new(2),
+            series: Series::default(),
+        }
+    }
+
+    #[inline]
+    fn advance(&mut self, mut from: Time, now: Time, levels: &Levels) {
+        while now >= self.bucket_end && self.bucket_end < self.end {
+            self.integrate(from, self.bucket_end, levels);
+            from = self.bucket_end;
+            self.close(levels);
+        }
+        self.integrate(from, now.min(self.end), levels);
+    }
+
+    #[inline]
+    fn integrate(&mut self, from: Time, to: Time, levels: &Levels) {
+        if to > from {
+            let dt = u128::from(to - from);
+            self.area_waiting += u128::from(levels.waiting) * dt;
+            self.area_busy += u128::from(levels.busy) * dt;
+            self.area_idle += u128::from(levels.idle) * dt;
+        }
+    }
+
+    fn close(&mut self, levels: &Levels) {
+        let start = self.series.busy.len() as u64 * self.bucket_ns;
+        let width = (self.bucket_end - start).max(1) as f64;
+        let s = &mut self.series;
+        s.waiting.push(self.area_waiting as f64 / width);
+        s.busy.push(self.area_busy as f64 / width);
+        s.idle.push(self.area_idle as f64 / width);
+        s.db_connections.push(self.db_peak);
+        s.timeouts.push(self.timeouts);
+        s.failures.push(self.failures);
+        s.arrivals.push(self.arrivals);
+        s.p99_wait_ms
+            .push((!self.wait.is_empty()).then(|| self.wait.quantile_ms(0.99)));
+        self.area_waiting = 0;
+        self.area_busy = 0;
+        self.area_idle = 0;
+        self.db_peak = levels.db_conns;
+        self.timeouts = 0;
+        self.failures = 0;
+        self.arrivals = 0;
+        self.wait.reset();
+        self.bucket_end = (self.bucket_end + self.bucket_ns).min(self.end);
+    }
+
+    fn finish(&mut self, levels: &Levels) -> Timeline {
+        if (self.series.busy.len() as u64) * self.bucket_ns < self.end {
+            self.close(levels);
+        }
+        Timeline {
+            bucket_s: self.bucket_s,
+            series: std::mem::take(&mut self.series),
+        }
+    }
+}
+
+/// A round bucket width that keeps a run of `total_s` to at most
+/// [`MAX_BUCKETS`] buckets.
+pub fn bucket_seconds(total_s: f64) -> f64 {
+    const NICE: [f64; 24] = [
+        0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1.0, 2.0, 5.0, 10.0, 15.0, 30.0,
+        60.0, 120.0, 300.0, 600.0, 900.0, 1800.0, 3600.0, 7200.0, 21600.0,
+    ];
+    let mut width = 86_400.0;
+    for w in NICE {
+        if total_s / w <= MAX_BUCKETS as f64 {
+            return w;
+        }
+    }
+    while total_s / width > MAX_BUCKETS as f64 {
+        width *= 2.0;
+    }
+    width
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bucket_width_bounds_the_bucket_count() {
+        for total in [0.01, 1.0, 59.0, 630.0, 3600.0, 86_400.0, 1e7] {
+            let w = bucket_seconds(total);
+            assert!(
+                total / w <= MAX_BUCKETS as f64,
+                "{total} s in {w} s buckets"
+            );
+        }
+        assert_eq!(bucket_seconds(630.0), 2.0);
+    }
+
+    #[test]
+    fn quantiles_are_nearest_rank_within_precision() {
+        let mut h = DurationHist::new(3);
+        for v in 1..=1000u64 {
+            h.record(v * 1_000_000);
+        }
+        let s = h.summary();
+        assert!((s.p50 - 500.0).abs() / 500.0 < 0.001, "{}", s.p50);
+        assert!((s.p99 - 990.0).abs() / 990.0 < 0.001, "{}", s.p99);
+        assert_eq!(s.max, 1000.0);
+        assert!((s.mean - 500.5).abs() < 1e-9);
+    }
+
+    #[test]
+    fn timeline_averages_levels_over_each_bucket() {
+        // 10 s run, 0.1 s buckets (100 of them): busy is 2 in the first half
+        // of the first bucket and 4 afterwards.
+        let mut st = Stats::new(0, 10_000_000_000, 0);
+        let mut lv = Levels {
+            busy: 2,
+            ..Levels::default()
+        };
+        st.advance(50_000_000, &lv);
+        lv.busy = 4;
+        let tl = st.finish_timeline(&lv);
+        assert_eq!(tl.bucket_s, 0.02);
+        assert_eq!(tl.series.busy.len(), 500);
+        assert!((tl.series.busy[0] - 2.0).abs() < 1e-12);
+        assert!((tl.series.busy[2] - 3.0).abs() < 1e-12);
+        assert!((tl.series.busy[499] - 4.0).abs() < 1e-12);
+    }
+}

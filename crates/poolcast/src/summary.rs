@@ -1,0 +1,56 @@
+//! Turns the engine's counters and integrals into a [`Report`].
+
+use crate::engine::Sim;
+use crate::report::{Acquire, DatabaseStats, PoolStats, Report, Requests};
+use crate::warnings::warnings;
+
+fn ratio(a: u64, b: u64) -> f64 {
+    if b == 0 { 0.0 } else { a as f64 / b as f64 }
+}
+
+pub(crate) fn build(sim: &mut Sim) -> Report {
+    let timeline = sim.stats.finish_timeline(&sim.levels);
+    let st = &sim.stats;
+    let c = st.counters;
+    let s = &sim.scenario;
+    let pools = s.pool_count() as f64;
+    let resolved = c.completed + c.timed_out + c.failed;
+    debug_assert!(resolved <= c.arrived);
+    let mut report = Report {
+        scenario: s.clone(),
+        requests: Requests {
+            arrived: c.arrived,
+            completed: c.completed,
+            timed_out: c.timed_out,
+            failed: c.failed,
+            in_flight: c.arrived - resolved,
+        },
+        acquire: Acquire {
+            attempts: c.attempts,
+            p_wait: ratio(c.waited, c.attempts),
+            timeout_fraction: ratio(c.timeouts, c.attempts),
+            wait_ms: st.wait.summary(),
+        },
+        latency_ms: st.latency.summary(),
+        pool: PoolStats {
+            utilization: st.mean_busy() / (pools * f64::from(s.pool.max_size)),
+            exhausted_fraction: st.mean_pools_waiting() / pools,
+            peak_waiting: c.peak_waiting,
+        },
+        database: DatabaseStats {
+            peak_connections: st.peak_db,
+            too_many_clients: c.too_many_clients,
+            statement_timeouts: c.statement_timeouts,
+            core_utilization: s
+                .database
+                .cores
+                .map(|k| st.mean_busy_cores() / f64::from(k)),
+        },
+        throughput_per_s: c.window_completions as f64 / s.duration_s,
+        timeline,
+        warnings: Vec::new(),
+        events: sim.events,
+    };
+    report.warnings = warnings(&report);
+    report
+}
