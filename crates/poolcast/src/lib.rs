@@ -31,6 +31,7 @@ pub mod report;
 pub mod scenario;
 mod stats;
 mod summary;
+pub mod sweep;
 pub mod validate;
 pub mod warnings;
 

@@ -50,7 +50,7 @@ pub struct Requests {
 }
 
 /// Connection acquisition statistics.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Acquire {
     /// Acquisitions started in the window.
@@ -61,6 +61,20 @@ pub struct Acquire {
     pub timeout_fraction: f64,
     /// Wait of the attempts that got a connection, ms.
     pub wait_ms: Summary,
+    /// How those waits are distributed (an addition to MODEL.md §4).
+    pub wait_histogram: WaitHistogram,
+}
+
+/// Counts of served waits by upper bound: `counts[i]` waits were at most
+/// `le_ms[i]` and above `le_ms[i - 1]`; the first bound is 0 (served at
+/// once). Bounds step 1-2-5 per decade; empty buckets at the top are left off.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WaitHistogram {
+    /// Upper bound of each bucket, ms.
+    pub le_ms: Vec<f64>,
+    /// Waits in each bucket.
+    pub counts: Vec<u64>,
 }
 
 /// Mean and nearest-rank percentiles, ms.

@@ -7,7 +7,7 @@
 use hdrhistogram::Histogram;
 
 use crate::queue::Time;
-use crate::report::{Series, Summary, Timeline};
+use crate::report::{Series, Summary, Timeline, WaitHistogram};
 
 /// Most buckets a timeline has, whatever the duration.
 pub const MAX_BUCKETS: u64 = 600;
@@ -89,6 +89,35 @@ impl DurationHist {
             p99: self.quantile_ms(0.99),
             max: self.max_ns as f64 / 1e6,
         }
+    }
+
+    /// Counts by 1-2-5 bounds from 0 up to the largest value (see [`WaitHistogram`]).
+    pub fn buckets(&self) -> WaitHistogram {
+        let mut out = WaitHistogram::default();
+        if self.hist.is_empty() {
+            return out;
+        }
+        let mut low = 0u64;
+        let mut high = 0u64;
+        let mut decade_ns = 1_000u64;
+        let mut step = 0;
+        loop {
+            // Values equivalent to `high` share its bucket, so bucket edges
+            // carry the histogram's own 0.1% resolution.
+            out.le_ms.push(high as f64 / 1e6);
+            out.counts.push(self.hist.count_between(low, high));
+            if high >= self.max_ns {
+                break;
+            }
+            low = self.hist.next_non_equivalent(high);
+            high = decade_ns * [1, 2, 5][step];
+            step += 1;
+            if step == 3 {
+                step = 0;
+                decade_ns *= 10;
+            }
+        }
+        out
     }
 
     /// Forgets everything.
@@ -386,6 +415,19 @@ mod tests {
         assert!((s.p99 - 990.0).abs() / 990.0 < 0.001, "{}", s.p99);
         assert_eq!(s.max, 1000.0);
         assert!((s.mean - 500.5).abs() < 1e-9);
+    }
+
+    #[test]
+    fn wait_buckets_count_every_value_once() {
+        let mut h = DurationHist::new(3);
+        for ns in [0, 0, 500, 1_500, 3_000_000, 70_000_000] {
+            h.record(ns);
+        }
+        let b = h.buckets();
+        assert_eq!(b.counts.iter().sum::<u64>(), 6);
+        assert_eq!(&b.le_ms[..4], &[0.0, 0.001, 0.002, 0.005]);
+        assert_eq!(b.counts[..3], [2, 1, 1]);
+        assert_eq!(*b.le_ms.last().unwrap(), 100.0);
     }
 
     #[test]

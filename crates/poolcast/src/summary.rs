@@ -30,6 +30,7 @@ pub(crate) fn build(sim: &mut Sim) -> Report {
             p_wait: ratio(c.waited, c.attempts),
             timeout_fraction: ratio(c.timeouts, c.attempts),
             wait_ms: st.wait.summary(),
+            wait_histogram: st.wait.buckets(),
         },
         latency_ms: st.latency.summary(),
         pool: PoolStats {
