@@ -55,7 +55,6 @@ pub struct Sim {
     rate: f64,
     steps: Vec<(Time, f64)>,
     next_step: usize,
-    arrival_epoch: u32,
     done: bool,
 }
 
@@ -108,7 +107,6 @@ impl Sim {
             rate: s.rate_at(0.0),
             steps,
             next_step: 0,
-            arrival_epoch: 0,
             done: false,
             cfg,
             scenario: s,
@@ -173,7 +171,7 @@ impl Sim {
 
     fn dispatch(&mut self, event: Event) {
         match event {
-            Event::Arrival { epoch } => self.on_arrival(epoch),
+            Event::Arrival => self.on_arrival(),
             Event::RateChange => self.on_rate_change(),
             Event::QueryDone { conn } => self.on_query_done(conn),
             Event::PsDone { epoch } => self.on_ps_done(epoch),
@@ -197,12 +195,7 @@ impl Sim {
             let gap_s: f64 = self.rng.sample::<f64, _>(Exp1) / self.rate;
             let t = self.now.saturating_add(s_to_ns(gap_s));
             if t < self.end {
-                self.queue.push(
-                    t,
-                    Event::Arrival {
-                        epoch: self.arrival_epoch,
-                    },
-                );
+                self.queue.set_arrival(t);
             }
         }
     }
@@ -211,14 +204,11 @@ impl Sim {
         self.rate = self.steps[self.next_step].1;
         self.next_step += 1;
         // Poisson arrivals are memoryless: drop the pending one and redraw.
-        self.arrival_epoch = self.arrival_epoch.wrapping_add(1);
+        self.queue.clear_arrival();
         self.schedule_arrival();
     }
 
-    fn on_arrival(&mut self, epoch: u32) {
-        if epoch != self.arrival_epoch {
-            return;
-        }
+    fn on_arrival(&mut self) {
         self.schedule_arrival();
         let npools = self.pools.len() as u32;
         let pool = if npools == 1 {

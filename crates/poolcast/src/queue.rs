@@ -10,8 +10,8 @@ pub type Time = u64;
 /// Everything that can happen; the engine's loop matches on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Event {
-    /// The next request arrives (one stream for the fleet); stale if `epoch` moved.
-    Arrival { epoch: u32 },
+    /// The next request arrives (one stream for the fleet).
+    Arrival,
     /// The arrival rate changes to the next step of the profile.
     RateChange,
     /// A query without CPU contention ends (or hits `statement_timeout_ms`).
@@ -36,14 +36,20 @@ pub enum Event {
 
 #[derive(Debug, Clone, Copy)]
 struct Entry {
-    time: Time,
-    seq: u64,
+    /// `time << 64 | seq`: one comparison orders by time, then by scheduling.
+    key: u128,
     event: Event,
+}
+
+impl Entry {
+    fn time(&self) -> Time {
+        (self.key >> 64) as Time
+    }
 }
 
 impl PartialEq for Entry {
     fn eq(&self, other: &Self) -> bool {
-        self.time == other.time && self.seq == other.seq
+        self.key == other.key
     }
 }
 impl Eq for Entry {}
@@ -55,49 +61,75 @@ impl PartialOrd for Entry {
 impl Ord for Entry {
     // Reversed: BinaryHeap is a max-heap and we want the earliest first.
     fn cmp(&self, other: &Self) -> Ordering {
-        (other.time, other.seq).cmp(&(self.time, self.seq))
+        other.key.cmp(&self.key)
     }
 }
 
 /// A FIFO-stable priority queue of events.
+///
+/// The fleet's arrival stream always has exactly one pending arrival, so it
+/// lives in its own slot instead of the heap (half the heap traffic of a
+/// simple request); it takes part in the same (time, sequence) order.
 #[derive(Debug, Default)]
 pub struct EventQueue {
     heap: BinaryHeap<Entry>,
+    arrival: Option<Entry>,
     seq: u64,
 }
 
 impl EventQueue {
+    #[inline]
+    fn entry(&mut self, time: Time, event: Event) -> Entry {
+        self.seq += 1;
+        Entry {
+            key: (u128::from(time) << 64) | u128::from(self.seq),
+            event,
+        }
+    }
+
     /// Schedules `event` at `time`.
     #[inline]
     pub fn push(&mut self, time: Time, event: Event) {
-        self.seq += 1;
-        self.heap.push(Entry {
-            time,
-            seq: self.seq,
-            event,
-        });
+        let e = self.entry(time, event);
+        self.heap.push(e);
+    }
+
+    /// Schedules the next arrival, replacing any pending one.
+    #[inline]
+    pub fn set_arrival(&mut self, time: Time) {
+        self.arrival = Some(self.entry(time, Event::Arrival));
+    }
+
+    /// Drops the pending arrival.
+    pub fn clear_arrival(&mut self) {
+        self.arrival = None;
     }
 
     /// Time of the next event, if any.
     #[inline]
     pub fn peek_time(&self) -> Option<Time> {
-        self.heap.peek().map(|e| e.time)
+        match (self.heap.peek(), &self.arrival) {
+            (Some(h), Some(a)) => Some(h.time().min(a.time())),
+            (Some(h), None) => Some(h.time()),
+            (None, Some(a)) => Some(a.time()),
+            (None, None) => None,
+        }
     }
 
     /// Removes and returns the next event.
     #[inline]
     pub fn pop(&mut self) -> Option<(Time, Event)> {
-        self.heap.pop().map(|e| (e.time, e.event))
-    }
-
-    /// Events scheduled and not yet processed.
-    pub fn len(&self) -> usize {
-        self.heap.len()
-    }
-
-    /// Whether nothing is scheduled.
-    pub fn is_empty(&self) -> bool {
-        self.heap.is_empty()
+        let arrival_first = match (self.heap.peek(), &self.arrival) {
+            (Some(h), Some(a)) => a.key < h.key,
+            (None, Some(_)) => true,
+            _ => false,
+        };
+        let e = if arrival_first {
+            self.arrival.take()
+        } else {
+            self.heap.pop()
+        }?;
+        Some((e.time(), e.event))
     }
 }
 
@@ -109,14 +141,15 @@ mod tests {
     fn equal_times_come_out_in_scheduling_order() {
         let mut q = EventQueue::default();
         q.push(5, Event::IdleReap { pool: 1 });
-        q.push(3, Event::Arrival { epoch: 0 });
+        q.set_arrival(5);
         q.push(5, Event::IdleReap { pool: 2 });
+        q.set_arrival(3);
         q.push(5, Event::IdleReap { pool: 3 });
         let order: Vec<_> = std::iter::from_fn(|| q.pop()).collect();
         assert_eq!(
             order,
             vec![
-                (3, Event::Arrival { epoch: 0 }),
+                (3, Event::Arrival),
                 (5, Event::IdleReap { pool: 1 }),
                 (5, Event::IdleReap { pool: 2 }),
                 (5, Event::IdleReap { pool: 3 }),

@@ -33,6 +33,9 @@ pub struct Levels {
 #[derive(Debug, Clone)]
 pub struct DurationHist {
     hist: Histogram<u64>,
+    /// Zero values not yet in `hist` (most waits are zero; counting them
+    /// here keeps them off the hot path).
+    zeros: u64,
     sum_ns: u128,
     max_ns: u64,
 }
@@ -43,6 +46,7 @@ impl DurationHist {
         DurationHist {
             // 2^60 ns is 36 years; the bounds are constants that are valid.
             hist: Histogram::new_with_bounds(1, 1 << 60, sigfig).expect("valid histogram bounds"),
+            zeros: 0,
             sum_ns: 0,
             max_ns: 0,
         }
@@ -51,23 +55,31 @@ impl DurationHist {
     /// Adds one value.
     #[inline]
     pub fn record(&mut self, ns: u64) {
+        if ns == 0 {
+            self.zeros += 1;
+            return;
+        }
         self.hist.saturating_record(ns);
         self.sum_ns += u128::from(ns);
         self.max_ns = self.max_ns.max(ns);
     }
 
-    /// Values recorded.
-    pub fn len(&self) -> u64 {
-        self.hist.len()
-    }
-
     /// Whether nothing was recorded.
     pub fn is_empty(&self) -> bool {
-        self.hist.is_empty()
+        self.hist.is_empty() && self.zeros == 0
+    }
+
+    /// Moves the counted zeros into the histogram before it is read.
+    fn settle(&mut self) {
+        if self.zeros > 0 {
+            self.hist.saturating_record_n(0, self.zeros);
+            self.zeros = 0;
+        }
     }
 
     /// Nearest-rank quantile in ms (0 when empty), never above the exact max.
-    pub fn quantile_ms(&self, q: f64) -> f64 {
+    pub fn quantile_ms(&mut self, q: f64) -> f64 {
+        self.settle();
         if self.hist.is_empty() {
             return 0.0;
         }
@@ -76,7 +88,8 @@ impl DurationHist {
     }
 
     /// Mean, percentiles and maximum in ms.
-    pub fn summary(&self) -> Summary {
+    pub fn summary(&mut self) -> Summary {
+        self.settle();
         let n = self.hist.len();
         Summary {
             mean: if n == 0 {
@@ -92,7 +105,8 @@ impl DurationHist {
     }
 
     /// Counts by 1-2-5 bounds from 0 up to the largest value (see [`WaitHistogram`]).
-    pub fn buckets(&self) -> WaitHistogram {
+    pub fn buckets(&mut self) -> WaitHistogram {
+        self.settle();
         let mut out = WaitHistogram::default();
         if self.hist.is_empty() {
             return out;
@@ -122,7 +136,10 @@ impl DurationHist {
 
     /// Forgets everything.
     pub fn reset(&mut self) {
-        self.hist.reset();
+        if !self.hist.is_empty() {
+            self.hist.reset();
+        }
+        self.zeros = 0;
         self.sum_ns = 0;
         self.max_ns = 0;
     }
@@ -144,7 +161,33 @@ pub struct Counters {
     pub peak_waiting: u64,
 }
 
+/// Integrals of the levels over time (level x ns), from the start of the run.
+#[derive(Debug, Clone, Copy, Default)]
+struct Areas {
+    waiting: u128,
+    busy: u128,
+    idle: u128,
+    pools_waiting: u128,
+    cores: u128,
+}
+
+impl Areas {
+    #[inline]
+    fn add(&mut self, lv: &Levels, cores: u64, dt: u64) {
+        let dt = u128::from(dt);
+        self.waiting += u128::from(lv.waiting) * dt;
+        self.busy += u128::from(lv.busy) * dt;
+        self.idle += u128::from(lv.idle) * dt;
+        self.pools_waiting += u128::from(lv.pools_waiting) * dt;
+        self.cores += u128::from(lv.ps_active.min(cores)) * dt;
+    }
+}
+
 /// Everything measured while the engine runs.
+///
+/// One set of running integrals covers the whole run; a snapshot at the end
+/// of the warmup and one at each bucket edge turn it into window averages and
+/// per-bucket averages, so the hot path integrates each level once.
 #[derive(Debug)]
 pub struct Stats {
     /// Start of the measured window.
@@ -156,31 +199,50 @@ pub struct Stats {
     pub latency: DurationHist,
     /// Most database connections at any moment of the run.
     pub peak_db: u64,
-    area_busy: u128,
-    area_pools_waiting: u128,
-    area_cores: u128,
     cores: u64,
     last: Time,
+    areas: Areas,
+    at_warmup: Option<Areas>,
+    /// The next warmup end or bucket edge (`Time::MAX` when none is left).
+    next_mark: Time,
     timeline: TimelineBuilder,
 }
 
 impl Stats {
     /// Statistics for a run that measures `[warmup, end)` with `cores` (0: none).
     pub fn new(warmup: Time, end: Time, cores: u64) -> Stats {
-        Stats {
+        let timeline = TimelineBuilder::new(end);
+        let at_warmup = (warmup == 0).then(Areas::default);
+        let mut st = Stats {
             warmup,
             end,
             counters: Counters::default(),
             wait: DurationHist::new(3),
             latency: DurationHist::new(3),
             peak_db: 0,
-            area_busy: 0,
-            area_pools_waiting: 0,
-            area_cores: 0,
             cores,
             last: 0,
-            timeline: TimelineBuilder::new(end),
-        }
+            areas: Areas::default(),
+            at_warmup,
+            next_mark: 0,
+            timeline,
+        };
+        st.next_mark = st.compute_next_mark();
+        st
+    }
+
+    fn compute_next_mark(&self) -> Time {
+        let bucket = if self.timeline.bucket_end < self.end {
+            self.timeline.bucket_end
+        } else {
+            Time::MAX
+        };
+        let warmup = if self.at_warmup.is_none() {
+            self.warmup
+        } else {
+            Time::MAX
+        };
+        bucket.min(warmup)
     }
 
     /// Whether `t` falls in the measured window.
@@ -192,18 +254,30 @@ impl Stats {
     /// Integrates `levels` from the last call up to `now`.
     #[inline]
     pub fn advance(&mut self, now: Time, levels: &Levels) {
-        if now <= self.last {
-            return;
+        if now >= self.next_mark {
+            self.cross_marks(now, levels);
         }
-        let from = self.last.max(self.warmup);
-        if now > from {
-            let dt = u128::from(now - from);
-            self.area_busy += u128::from(levels.busy) * dt;
-            self.area_pools_waiting += u128::from(levels.pools_waiting) * dt;
-            self.area_cores += u128::from(levels.ps_active.min(self.cores)) * dt;
+        if now > self.last {
+            self.areas.add(levels, self.cores, now - self.last);
+            self.last = now;
         }
-        self.timeline.advance(self.last, now, levels);
-        self.last = now;
+    }
+
+    /// Integrates up to each mark before `now` and takes its snapshot.
+    #[cold]
+    fn cross_marks(&mut self, now: Time, levels: &Levels) {
+        while self.next_mark <= now {
+            let mark = self.next_mark;
+            self.areas.add(levels, self.cores, mark - self.last);
+            self.last = mark;
+            if mark == self.warmup && self.at_warmup.is_none() {
+                self.at_warmup = Some(self.areas);
+            }
+            if mark == self.timeline.bucket_end {
+                self.timeline.close(&self.areas, levels);
+            }
+            self.next_mark = self.compute_next_mark();
+        }
     }
 
     /// Notes a change in the number of waiters.
@@ -249,29 +323,41 @@ impl Stats {
         self.timeline.failures += 1;
     }
 
+    fn window(&self) -> (Areas, f64) {
+        let base = self.at_warmup.unwrap_or_default();
+        let a = &self.areas;
+        let d = Areas {
+            waiting: a.waiting - base.waiting,
+            busy: a.busy - base.busy,
+            idle: a.idle - base.idle,
+            pools_waiting: a.pools_waiting - base.pools_waiting,
+            cores: a.cores - base.cores,
+        };
+        (d, (self.last.saturating_sub(self.warmup)).max(1) as f64)
+    }
+
     /// Time-average busy connections over the window.
     pub fn mean_busy(&self) -> f64 {
-        self.area_busy as f64 / self.window_ns()
+        let (d, w) = self.window();
+        d.busy as f64 / w
     }
 
     /// Time-average number of pools with waiters over the window.
     pub fn mean_pools_waiting(&self) -> f64 {
-        self.area_pools_waiting as f64 / self.window_ns()
+        let (d, w) = self.window();
+        d.pools_waiting as f64 / w
     }
 
     /// Time-average busy cores over the window.
     pub fn mean_busy_cores(&self) -> f64 {
-        self.area_cores as f64 / self.window_ns()
+        let (d, w) = self.window();
+        d.cores as f64 / w
     }
 
-    fn window_ns(&self) -> f64 {
-        (self.end - self.warmup).max(1) as f64
-    }
-
-    /// Closes the timeline at the end of the run.
+    /// Integrates to the end of the run and closes the timeline.
     pub fn finish_timeline(&mut self, levels: &Levels) -> Timeline {
         self.advance(self.end, levels);
-        self.timeline.finish(levels)
+        self.timeline.finish(&self.areas, levels)
     }
 }
 
@@ -282,9 +368,8 @@ struct TimelineBuilder {
     bucket_s: f64,
     end: Time,
     bucket_end: Time,
-    area_waiting: u128,
-    area_busy: u128,
-    area_idle: u128,
+    /// The running integrals at the start of the current bucket.
+    at_start: Areas,
     db_peak: u64,
     timeouts: u64,
     failures: u64,
@@ -302,9 +387,7 @@ impl TimelineBuilder {
             bucket_s,
             end,
             bucket_end: bucket_ns.min(end),
-            area_waiting: 0,
-            area_busy: 0,
-            area_idle: 0,
+            at_start: Areas::default(),
             db_peak: 0,
             timeouts: 0,
             failures: 0,
@@ -314,42 +397,28 @@ impl TimelineBuilder {
         }
     }
 
-    #[inline]
-    fn advance(&mut self, mut from: Time, now: Time, levels: &Levels) {
-        while now >= self.bucket_end && self.bucket_end < self.end {
-            self.integrate(from, self.bucket_end, levels);
-            from = self.bucket_end;
-            self.close(levels);
-        }
-        self.integrate(from, now.min(self.end), levels);
-    }
-
-    #[inline]
-    fn integrate(&mut self, from: Time, to: Time, levels: &Levels) {
-        if to > from {
-            let dt = u128::from(to - from);
-            self.area_waiting += u128::from(levels.waiting) * dt;
-            self.area_busy += u128::from(levels.busy) * dt;
-            self.area_idle += u128::from(levels.idle) * dt;
-        }
-    }
-
-    fn close(&mut self, levels: &Levels) {
+    /// Ends the current bucket; `areas` are the running integrals at its end.
+    fn close(&mut self, areas: &Areas, levels: &Levels) {
         let start = self.series.busy.len() as u64 * self.bucket_ns;
         let width = (self.bucket_end - start).max(1) as f64;
         let s = &mut self.series;
-        s.waiting.push(self.area_waiting as f64 / width);
-        s.busy.push(self.area_busy as f64 / width);
-        s.idle.push(self.area_idle as f64 / width);
+        s.waiting
+            .push((areas.waiting - self.at_start.waiting) as f64 / width);
+        s.busy
+            .push((areas.busy - self.at_start.busy) as f64 / width);
+        s.idle
+            .push((areas.idle - self.at_start.idle) as f64 / width);
         s.db_connections.push(self.db_peak);
         s.timeouts.push(self.timeouts);
         s.failures.push(self.failures);
         s.arrivals.push(self.arrivals);
-        s.p99_wait_ms
-            .push((!self.wait.is_empty()).then(|| self.wait.quantile_ms(0.99)));
-        self.area_waiting = 0;
-        self.area_busy = 0;
-        self.area_idle = 0;
+        let p99 = if self.wait.is_empty() {
+            None
+        } else {
+            Some(self.wait.quantile_ms(0.99))
+        };
+        s.p99_wait_ms.push(p99);
+        self.at_start = *areas;
         self.db_peak = levels.db_conns;
         self.timeouts = 0;
         self.failures = 0;
@@ -358,9 +427,9 @@ impl TimelineBuilder {
         self.bucket_end = (self.bucket_end + self.bucket_ns).min(self.end);
     }
 
-    fn finish(&mut self, levels: &Levels) -> Timeline {
+    fn finish(&mut self, areas: &Areas, levels: &Levels) -> Timeline {
         if (self.series.busy.len() as u64) * self.bucket_ns < self.end {
-            self.close(levels);
+            self.close(areas, levels);
         }
         Timeline {
             bucket_s: self.bucket_s,

@@ -10,6 +10,9 @@ fn ratio(a: u64, b: u64) -> f64 {
 
 pub(crate) fn build(sim: &mut Sim) -> Report {
     let timeline = sim.stats.finish_timeline(&sim.levels);
+    let wait_ms = sim.stats.wait.summary();
+    let wait_histogram = sim.stats.wait.buckets();
+    let latency_ms = sim.stats.latency.summary();
     let st = &sim.stats;
     let c = st.counters;
     let s = &sim.scenario;
@@ -29,10 +32,10 @@ pub(crate) fn build(sim: &mut Sim) -> Report {
             attempts: c.attempts,
             p_wait: ratio(c.waited, c.attempts),
             timeout_fraction: ratio(c.timeouts, c.attempts),
-            wait_ms: st.wait.summary(),
-            wait_histogram: st.wait.buckets(),
+            wait_ms,
+            wait_histogram,
         },
-        latency_ms: st.latency.summary(),
+        latency_ms,
         pool: PoolStats {
             utilization: st.mean_busy() / (pools * f64::from(s.pool.max_size)),
             exhausted_fraction: st.mean_pools_waiting() / pools,
