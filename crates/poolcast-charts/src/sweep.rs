@@ -1,0 +1,108 @@
+//! The sweep chart: p99 wait (left axis, ms) and timeout share (right axis,
+//! %) against the swept value, with the value at which the fleet's pools can
+//! open exactly the database's limit marked.
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+use poolcast::Scenario;
+use poolcast::sweep::Sweep;
+
+use crate::common::{
+    DrawResult, Entry, FONT, dashed, finite_max, fmt_num, frame, header, mesh, message, note_font,
+    y_range,
+};
+use crate::palette;
+
+/// The swept value at which `pools x max_size` reaches the database limit,
+/// for the fields that move that product; `None` for the others.
+pub fn limit_value(sweep: &Sweep, base: &Scenario) -> Option<f64> {
+    let limit = sweep.db_limit as f64;
+    let size = f64::from(base.pool.max_size);
+    let per_instance = f64::from(base.fleet.pools_per_instance);
+    let instances = f64::from(base.fleet.instances);
+    let v = match sweep.field.as_str() {
+        "pool.max_size" => limit / (instances * per_instance),
+        "fleet.instances" => limit / (per_instance * size),
+        "fleet.pools_per_instance" => limit / (instances * size),
+        "database.max_connections" => {
+            instances * per_instance * size + f64::from(base.database.reserved_connections)
+        }
+        _ => return None,
+    };
+    v.is_finite().then_some(v)
+}
+
+/// Draws `sweep` of `base`.
+pub fn draw<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    sweep: &Sweep,
+    base: &Scenario,
+) -> DrawResult<(), DB> {
+    let points: Vec<_> = sweep
+        .points
+        .iter()
+        .filter(|p| p.value.is_finite())
+        .collect();
+    let lo = points.iter().map(|p| p.value).fold(f64::INFINITY, f64::min);
+    let hi = points
+        .iter()
+        .map(|p| p.value)
+        .fold(f64::NEG_INFINITY, f64::max);
+    let x = if points.is_empty() {
+        0.0..1.0
+    } else if hi > lo {
+        lo..hi
+    } else {
+        lo - 1.0..hi + 1.0
+    };
+    let p99_max = finite_max(points.iter().map(|p| p.p99_wait_ms));
+    let timeout_max = finite_max(points.iter().map(|p| 100.0 * p.timeout_fraction));
+    let limit_at = limit_value(sweep, base);
+    let mut entries = vec![
+        Entry::solid("p99 acquire wait (ms, left)", palette::P99),
+        Entry::solid("timeouts (% of attempts, right)", palette::TIMEOUTS),
+    ];
+    if let Some(v) = limit_at {
+        let label = format!("DB limit {} reached at {}", sweep.db_limit, fmt_num(v));
+        entries.push(Entry::dashed(label, palette::LIMIT));
+    }
+    let caption = format!("p99 wait and timeouts vs {}", sweep.field);
+    let mut chart = frame(root, true, x.clone(), y_range(p99_max, 1.0))?
+        .set_secondary_coord(x.clone(), y_range(timeout_max, 1.0));
+    mesh(&mut chart, &sweep.field, "p99 acquire wait (ms)")?;
+    chart
+        .configure_secondary_axes()
+        .y_desc("acquire timeouts (% of attempts)")
+        .y_label_formatter(&|v| fmt_num(*v))
+        .axis_desc_style((FONT, 13))
+        .label_style((FONT, 12))
+        .draw()?;
+    header(root, &chart, &caption, &entries)?;
+    if points.is_empty() {
+        return message(&*chart, "no points in this sweep");
+    }
+    let p99 = || points.iter().map(|p| (p.value, p.p99_wait_ms));
+    let style = palette::P99.stroke_width(2);
+    chart.draw_series(LineSeries::new(p99(), style))?;
+    chart.draw_series(p99().map(|p| Circle::new(p, 3, style.filled())))?;
+    let timeouts = || points.iter().map(|p| (p.value, 100.0 * p.timeout_fraction));
+    let style = palette::TIMEOUTS.stroke_width(2);
+    chart.draw_secondary_series(LineSeries::new(timeouts(), style))?;
+    chart.draw_secondary_series(timeouts().map(|p| Circle::new(p, 3, style.filled())))?;
+    let top = y_range(p99_max, 1.0).end;
+    match limit_at {
+        Some(v) if x.contains(&v) => {
+            dashed(&mut *chart, (v, 0.0), (v, top), palette::LIMIT)?;
+        }
+        Some(_) => {
+            let style = note_font(palette::LIMIT).pos(Pos::new(HPos::Left, VPos::Top));
+            let note = "DB limit is off the chart";
+            chart.draw_series(std::iter::once(
+                EmptyElement::at((x.start, top)) + Text::new(note, (4, 4), style),
+            ))?;
+        }
+        None => {}
+    }
+    Ok(())
+}
