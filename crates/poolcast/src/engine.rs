@@ -255,6 +255,7 @@ impl Sim {
             uses: 0,
             retire_at: Time::MAX,
             idle_since: 0,
+            query_start: 0,
             qseq: 0,
             in_query: false,
             query_fails: false,

@@ -236,6 +236,7 @@ impl Sim {
         let c = &mut self.conns[conn];
         c.qseq = c.qseq.wrapping_add(1);
         c.in_query = true;
+        c.query_start = self.now;
         let seq = c.qseq;
         match self.cpu.as_mut() {
             None => {
@@ -267,8 +268,13 @@ impl Sim {
 
     /// The query on `conn` ended, cancelled by a statement timeout if `failed`.
     pub(crate) fn query_finished(&mut self, conn: u32, failed: bool) {
-        self.conns[conn].in_query = false;
-        let id = self.conns[conn].req;
+        let c = &mut self.conns[conn];
+        c.in_query = false;
+        let id = c.req;
+        if self.stats.in_window(self.now) {
+            self.stats.counters.queries += 1;
+            self.stats.counters.query_ns += u128::from(self.now - c.query_start);
+        }
         debug_assert!(id != NONE);
         if failed {
             if self.stats.in_window(self.now) {

@@ -63,6 +63,8 @@ pub struct Conn {
     pub retire_at: Time,
     /// When it last became idle.
     pub idle_since: Time,
+    /// When its current or last query started.
+    pub query_start: Time,
     /// Sequence number of its current or last query.
     pub qseq: u32,
     /// A query is running on it.

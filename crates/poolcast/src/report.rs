@@ -117,6 +117,10 @@ pub struct DatabaseStats {
     pub statement_timeouts: u64,
     /// Time-average busy cores / cores; `null` without `cores`.
     pub core_utilization: Option<f64>,
+    /// Mean time a query spent on the database, ms, over queries that ended
+    /// in the window (an addition to MODEL.md §4: with `cores` set it grows
+    /// when more queries run than there are cores).
+    pub mean_query_ms: f64,
 }
 
 /// The run over time, from the start of the run (warmup included).

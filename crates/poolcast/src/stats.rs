@@ -159,6 +159,8 @@ pub struct Counters {
     pub too_many_clients: u64,
     pub statement_timeouts: u64,
     pub peak_waiting: u64,
+    pub queries: u64,
+    pub query_ns: u128,
 }
 
 /// Integrals of the levels over time (level x ns), from the start of the run.

@@ -49,6 +49,11 @@ pub(crate) fn build(sim: &mut Sim) -> Report {
                 .database
                 .cores
                 .map(|k| st.mean_busy_cores() / f64::from(k)),
+            mean_query_ms: if c.queries == 0 {
+                0.0
+            } else {
+                c.query_ns as f64 / c.queries as f64 / 1e6
+            },
         },
         throughput_per_s: c.window_completions as f64 / s.duration_s,
         timeline,
