@@ -27,6 +27,7 @@ mod flow;
 mod pool;
 mod ps;
 mod queue;
+pub mod recommend;
 pub mod report;
 pub mod scenario;
 mod stats;
