@@ -1,0 +1,108 @@
+//! Labelled inputs: a number field with its unit and inline error, and a
+//! select. Ids and `data-testid`s come from the field's dotted path.
+
+use web_sys::{HtmlInputElement, HtmlSelectElement};
+use yew::prelude::*;
+
+use crate::edit::Kind;
+
+/// The DOM id of a field's input, from its dotted path.
+pub fn field_id(path: &str) -> String {
+    format!("f-{}", path.replace(['.', '_'], "-"))
+}
+
+/// Props of [`NumField`].
+#[derive(Properties, PartialEq)]
+pub struct NumFieldProps {
+    /// Dotted path of the scenario field.
+    pub path: AttrValue,
+    /// The label.
+    pub label: AttrValue,
+    /// Unit shown after the input ("" for none).
+    #[prop_or_default]
+    pub unit: AttrValue,
+    /// How the text is read.
+    pub kind: Kind,
+    /// The text to show.
+    pub value: AttrValue,
+    /// What is wrong with the field, if anything.
+    #[prop_or_default]
+    pub error: Option<AttrValue>,
+    /// Placeholder, e.g. "none" for optional fields.
+    #[prop_or_default]
+    pub placeholder: AttrValue,
+    /// Called with (path, kind, text) on every edit.
+    pub on_set: Callback<(String, Kind, String)>,
+}
+
+/// One labelled input with its unit and its error.
+#[function_component(NumField)]
+pub fn num_field(p: &NumFieldProps) -> Html {
+    let id = field_id(&p.path);
+    let oninput = {
+        let (path, kind, on_set) = (p.path.to_string(), p.kind, p.on_set.clone());
+        Callback::from(move |e: InputEvent| {
+            let input: HtmlInputElement = e.target_unchecked_into();
+            on_set.emit((path.clone(), kind, input.value()));
+        })
+    };
+    let mode = match p.kind {
+        Kind::Int | Kind::OptInt => "numeric",
+        Kind::Float | Kind::OptFloat => "decimal",
+        Kind::Text => "text",
+    };
+    let err_id = format!("{id}-err");
+    html! {
+        <div class={classes!("field", p.error.is_some().then_some("invalid"))}>
+            <label for={id.clone()}>{ p.label.clone() }</label>
+            <span class="input-unit">
+                <input id={id.clone()} data-testid={id.clone()} type="text" inputmode={mode}
+                    value={p.value.clone()} placeholder={p.placeholder.clone()} {oninput}
+                    aria-invalid={p.error.is_some().to_string()}
+                    aria-describedby={p.error.as_ref().map(|_| err_id.clone())} />
+                <span class="unit">{ p.unit.clone() }</span>
+            </span>
+            if let Some(e) = &p.error {
+                <span class="error" id={err_id} role="alert">{ e.clone() }</span>
+            }
+        </div>
+    }
+}
+
+/// Props of [`SelectField`].
+#[derive(Properties, PartialEq)]
+pub struct SelectFieldProps {
+    /// Id stem (a dotted path).
+    pub path: AttrValue,
+    /// The label.
+    pub label: AttrValue,
+    /// (value, label) pairs.
+    pub options: Vec<(AttrValue, AttrValue)>,
+    /// The selected value.
+    pub value: AttrValue,
+    /// Called with the new value.
+    pub on_change: Callback<String>,
+}
+
+/// A labelled select.
+#[function_component(SelectField)]
+pub fn select_field(p: &SelectFieldProps) -> Html {
+    let id = field_id(&p.path);
+    let onchange = {
+        let on_change = p.on_change.clone();
+        Callback::from(move |e: Event| {
+            let select: HtmlSelectElement = e.target_unchecked_into();
+            on_change.emit(select.value());
+        })
+    };
+    html! {
+        <div class="field">
+            <label for={id.clone()}>{ p.label.clone() }</label>
+            <select id={id.clone()} data-testid={id} {onchange}>
+                { for p.options.iter().map(|(v, l)| html! {
+                    <option value={v.clone()} selected={*v == p.value}>{ l.clone() }</option>
+                }) }
+            </select>
+        </div>
+    }
+}

@@ -1,0 +1,9 @@
+//! The page's function components. Each takes plain props and reports what
+//! the person did through `on_*` callbacks; none holds simulation state.
+
+pub mod chart;
+pub mod fields;
+pub mod form;
+pub mod io;
+pub mod results;
+pub mod toolbar;

@@ -1,0 +1,94 @@
+//! The top bar: preset, Run / Cancel with progress, Copy link, Export.
+
+use yew::prelude::*;
+
+/// What can be exported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Export {
+    /// The scenario as JSON.
+    Scenario,
+    /// The last report as JSON.
+    Report,
+    /// The last report's timeline as CSV.
+    Csv,
+}
+
+/// Props of [`Toolbar`].
+#[derive(Properties, PartialEq)]
+pub struct ToolbarProps {
+    /// (id, label) of every preset.
+    pub presets: Vec<(AttrValue, AttrValue)>,
+    /// Progress of the running job, if one runs.
+    pub progress: Option<f64>,
+    /// Whether the scenario can run.
+    pub can_run: bool,
+    /// Whether a report exists to export.
+    pub has_report: bool,
+    /// A preset was chosen.
+    pub on_preset: Callback<String>,
+    /// Run was pressed.
+    pub on_run: Callback<()>,
+    /// Cancel was pressed.
+    pub on_cancel: Callback<()>,
+    /// Copy link was pressed.
+    pub on_copy_link: Callback<()>,
+    /// An export was chosen.
+    pub on_export: Callback<Export>,
+}
+
+/// The top bar.
+#[function_component(Toolbar)]
+pub fn toolbar(p: &ToolbarProps) -> Html {
+    let onchange = {
+        let on_preset = p.on_preset.clone();
+        Callback::from(move |e: Event| {
+            let select: web_sys::HtmlSelectElement = e.target_unchecked_into();
+            let id = select.value();
+            select.set_value("");
+            if !id.is_empty() {
+                on_preset.emit(id);
+            }
+        })
+    };
+    let run = p.on_run.reform(|_: MouseEvent| ());
+    let cancel = p.on_cancel.reform(|_: MouseEvent| ());
+    let copy = p.on_copy_link.reform(|_: MouseEvent| ());
+    let export = |kind: Export, label: &str, testid: &str, enabled: bool| {
+        let onclick = p.on_export.reform(move |_: MouseEvent| kind);
+        html! { <button type="button" {onclick} disabled={!enabled} data-testid={testid.to_string()}>{ label }</button> }
+    };
+    let running = p.progress.is_some();
+    html! {
+        <header class="toolbar">
+            <h1>{ "poolcast" }</h1>
+            <label class="preset">
+                <span class="sr-only">{ "Preset" }</span>
+                <select data-testid="preset" {onchange} aria-label="Load a preset">
+                    <option value="" selected=true>{ "Load a preset…" }</option>
+                    { for p.presets.iter().map(|(id, label)| html! {
+                        <option value={id.clone()}>{ label.clone() }</option>
+                    }) }
+                </select>
+            </label>
+            <button type="button" class="primary" onclick={run} disabled={!p.can_run}
+                data-testid="run" title="Run the simulation (Ctrl+Enter)">{ "Run" }</button>
+            <button type="button" onclick={cancel} disabled={!running} data-testid="cancel">{ "Cancel" }</button>
+            <button type="button" onclick={copy} data-testid="copy-link">{ "Copy link" }</button>
+            <details class="menu">
+                <summary data-testid="export-menu">{ "Export" }</summary>
+                <div class="menu-body">
+                    { export(Export::Scenario, "Scenario JSON", "export-scenario", true) }
+                    { export(Export::Report, "Report JSON", "export-report", p.has_report) }
+                    { export(Export::Csv, "Timeline CSV", "export-csv", p.has_report) }
+                    <p class="hint">{ "Chart PNGs: the PNG button on each chart." }</p>
+                </div>
+            </details>
+            <div class="progress" aria-live="polite">
+                if let Some(f) = p.progress {
+                    <progress data-testid="progress" max="1" value={f.to_string()}></progress>
+                    <span>{ format!("{:.0} %", f * 100.0) }</span>
+                }
+            </div>
+        </header>
+    }
+}

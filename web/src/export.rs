@@ -1,0 +1,148 @@
+//! What the page writes out and reads in: scenario JSON (import says what it
+//! refused or took), report JSON, the timeline as CSV.
+
+use poolcast::{Report, Scenario};
+use serde_json::Value;
+
+/// A scenario as indented JSON, for download.
+pub fn scenario_json(s: &Scenario) -> String {
+    serde_json::to_string_pretty(s).unwrap_or_default()
+}
+
+/// The result of importing JSON text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Imported {
+    /// The scenario read.
+    pub scenario: Scenario,
+    /// What the import did besides reading fields, in words.
+    pub notes: Vec<String>,
+}
+
+/// Reads scenario JSON, or a report JSON (taking its scenario). Unknown
+/// fields are refused, naming them, never dropped; missing ones take
+/// poolcast's defaults, and the notes say which sections were missing.
+pub fn import(text: &str) -> Result<Imported, String> {
+    let value: Value = serde_json::from_str(text.trim())
+        .map_err(|e| format!("Import refused: not JSON ({e})."))?;
+    let Value::Object(map) = &value else {
+        return Err("Import refused: expected a JSON object (a scenario).".into());
+    };
+    let mut notes = Vec::new();
+    let scenario_value = if map.contains_key("requests") && map.contains_key("scenario") {
+        let others: Vec<&str> = map
+            .keys()
+            .filter(|k| *k != "scenario")
+            .map(String::as_str)
+            .collect();
+        notes.push(format!(
+            "This is a report: took its scenario and ignored its results ({}).",
+            others.join(", ")
+        ));
+        map["scenario"].clone()
+    } else {
+        value.clone()
+    };
+    let s = poolcast::parse(&scenario_value.to_string())
+        .map_err(|e| format!("Import refused: {e}. Nothing was changed."))?;
+    if let Value::Object(m) = &scenario_value {
+        let missing: Vec<&str> = [
+            "seed",
+            "duration_s",
+            "warmup_s",
+            "workload",
+            "fleet",
+            "pool",
+            "database",
+        ]
+        .into_iter()
+        .filter(|k| !m.contains_key(*k))
+        .collect();
+        if !missing.is_empty() {
+            notes.push(format!(
+                "Not in the file, so set to poolcast's defaults: {}.",
+                missing.join(", ")
+            ));
+        }
+    }
+    if let Err(e) = poolcast::validate(&s, u64::MAX) {
+        notes.push(format!("Imported, but it cannot run as is: {e}"));
+    }
+    Ok(Imported { scenario: s, notes })
+}
+
+/// The report's timeline as CSV, one row per bucket.
+pub fn timeline_csv(r: &Report) -> String {
+    let t = &r.timeline;
+    let x = &t.series;
+    let mut out = String::from(
+        "t_s,arrivals,waiting,busy,idle,db_connections,db_limit,timeouts,failures,p99_wait_ms\n",
+    );
+    let limit = r.scenario.db_limit();
+    let get = |v: &[f64], i: usize| v.get(i).copied().unwrap_or(0.0);
+    let getu = |v: &[u64], i: usize| v.get(i).copied().unwrap_or(0);
+    for i in 0..x.busy.len() {
+        let p99 = x
+            .p99_wait_ms
+            .get(i)
+            .copied()
+            .flatten()
+            .map(|v| v.to_string())
+            .unwrap_or_default();
+        out.push_str(&format!(
+            "{},{},{},{},{},{},{},{},{},{}\n",
+            i as f64 * t.bucket_s,
+            getu(&x.arrivals, i),
+            get(&x.waiting, i),
+            get(&x.busy, i),
+            get(&x.idle, i),
+            getu(&x.db_connections, i),
+            limit,
+            getu(&x.timeouts, i),
+            getu(&x.failures, i),
+            p99
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scenario_json_round_trips_and_notes_missing_parts() {
+        let s = crate::presets::by_id("cultivai").unwrap().scenario;
+        let back = import(&scenario_json(&s)).unwrap();
+        assert_eq!(back.scenario, s);
+        assert!(back.notes.is_empty(), "{:?}", back.notes);
+        let partial = import(r#"{"pool": {"max_size": 5}}"#).unwrap();
+        assert_eq!(partial.scenario.pool.max_size, 5);
+        assert!(partial.notes[0].contains("workload"), "{:?}", partial.notes);
+    }
+
+    #[test]
+    fn unknown_fields_are_refused_by_name() {
+        let e = import(r#"{"pool": {"max_size": 5, "maxWait": 3}}"#).unwrap_err();
+        assert!(e.contains("maxWait") && e.contains("refused"), "{e}");
+        assert!(import("[1, 2]").is_err());
+        assert!(import("nope").unwrap_err().contains("not JSON"));
+    }
+
+    #[test]
+    fn a_report_gives_its_scenario_and_a_csv() {
+        let s = Scenario {
+            duration_s: 5.0,
+            warmup_s: 1.0,
+            ..Scenario::default()
+        };
+        let r = poolcast::run(&s).unwrap();
+        let got = import(&r.to_json()).unwrap();
+        assert_eq!(got.scenario, s);
+        assert!(got.notes[0].contains("report"));
+        let csv = timeline_csv(&r);
+        let lines: Vec<&str> = csv.lines().collect();
+        assert_eq!(lines.len(), r.timeline.series.busy.len() + 1);
+        assert!(lines[0].starts_with("t_s,arrivals"));
+        assert_eq!(lines[1].split(',').count(), 10);
+    }
+}

@@ -1,0 +1,140 @@
+//! The messages between the page and its simulation worker, as JSON text
+//! (`postMessage` of a string), and the worker's stepped run loop.
+
+use poolcast::sweep::SweepPoint;
+use poolcast::{Report, Scenario, Sim};
+use serde::{Deserialize, Serialize};
+
+/// Events run between two progress messages.
+pub const CHUNK_EVENTS: u64 = 200_000;
+
+/// From the page to a worker.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ToWorker {
+    /// Run a scenario and send back its report.
+    Run {
+        /// Job id, echoed in every answer.
+        id: u64,
+        /// What to run (already validated by the page).
+        scenario: Scenario,
+    },
+    /// Run one point of a sweep and send back its key figures.
+    SweepPoint {
+        /// Job id.
+        id: u64,
+        /// The swept field's value at this point.
+        value: f64,
+        /// The scenario with that value set.
+        scenario: Scenario,
+    },
+}
+
+/// From a worker to the page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum FromWorker {
+    /// The worker's wasm is loaded; it can take jobs.
+    Ready,
+    /// Part of a run is done.
+    Progress {
+        /// Job id.
+        id: u64,
+        /// Simulated time done, 0 to 1.
+        fraction: f64,
+    },
+    /// A run ended.
+    Done {
+        /// Job id.
+        id: u64,
+        /// Its report.
+        report: Box<Report>,
+        /// Wall-clock time the worker spent simulating, ms.
+        elapsed_ms: f64,
+    },
+    /// A sweep point ended.
+    SweepDone {
+        /// Job id.
+        id: u64,
+        /// Its figures.
+        point: SweepPoint,
+    },
+    /// A job could not run.
+    Failed {
+        /// Job id.
+        id: u64,
+        /// Why, in words.
+        message: String,
+    },
+}
+
+impl ToWorker {
+    /// The message as JSON text.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+impl FromWorker {
+    /// The message as JSON text.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// Reads a message.
+    pub fn from_json(text: &str) -> Result<FromWorker, String> {
+        serde_json::from_str(text).map_err(|e| e.to_string())
+    }
+}
+
+/// Validates and runs `s` in chunks, calling `progress` after each one.
+pub fn run_stepped(s: &Scenario, mut progress: impl FnMut(f64)) -> Result<Report, String> {
+    poolcast::validate(s, u64::MAX).map_err(|e| e.to_string())?;
+    let mut sim = Sim::new(s);
+    while !sim.step(CHUNK_EVENTS) {
+        progress(sim.progress());
+    }
+    Ok(sim.finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_round_trip_as_json() {
+        let s = Scenario {
+            duration_s: 5.0,
+            warmup_s: 1.0,
+            ..Scenario::default()
+        };
+        let run = ToWorker::Run {
+            id: 3,
+            scenario: s.clone(),
+        };
+        let back: ToWorker = serde_json::from_str(&run.to_json()).unwrap();
+        assert_eq!(back, run);
+        let mut calls = 0;
+        let report = run_stepped(&s, |_| calls += 1).unwrap();
+        assert_eq!(
+            report,
+            poolcast::run(&s).unwrap(),
+            "stepping changes nothing"
+        );
+        let done = FromWorker::Done {
+            id: 3,
+            report: Box::new(report),
+            elapsed_ms: 1.5,
+        };
+        assert_eq!(FromWorker::from_json(&done.to_json()).unwrap(), done);
+        assert!(FromWorker::from_json("{\"type\":\"nope\"}").is_err());
+    }
+
+    #[test]
+    fn invalid_scenarios_fail_with_the_field() {
+        let mut s = Scenario::default();
+        s.pool.max_size = 0;
+        let e = run_stepped(&s, |_| {}).unwrap_err();
+        assert!(e.contains("pool.max_size"), "{e}");
+    }
+}
