@@ -484,6 +484,10 @@ pub fn assumptions(s: &Scenario) -> Vec<AssumptionCheck> {
         && s.pool.max_lifetime_ms.is_none()
         && s.pool.max_uses.is_none();
     let peak = peak_rate(s);
+    let steady = w
+        .rate_profile
+        .iter()
+        .all(|st| st.rate_per_s == w.rate_per_s);
     vec![
         arrivals,
         check(Assumption::ExponentialHold, near && !summed, hold),
@@ -527,13 +531,15 @@ pub fn assumptions(s: &Scenario) -> Vec<AssumptionCheck> {
         ),
         check(
             Assumption::SteadyRate,
-            w.rate_profile
-                .iter()
-                .all(|st| st.rate_per_s == w.rate_per_s),
-            format!(
-                "the formulas use the peak rate, {peak} requests/s, as if it lasted for ever; a \
-                 short burst does less harm."
-            ),
+            steady,
+            if steady {
+                format!("the rate is {peak} requests/s throughout.")
+            } else {
+                format!(
+                    "the formulas use the peak rate, {peak} requests/s, as if it lasted for ever; \
+                     a short burst does less harm."
+                )
+            },
         ),
         check(
             Assumption::WithinDbLimit,
