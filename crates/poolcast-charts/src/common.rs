@@ -28,17 +28,24 @@ pub const RIGHT_AREA_PX: u32 = 64;
 pub const RIGHT_MARGIN_PX: u32 = 16;
 /// Caption and legend row above the plot.
 pub const HEADER_PX: u32 = 48;
+/// Text sizes in plotters units: the canvas draws them as px, SVG as
+/// px / 1.24 (plotters' convention), so they are chosen for both.
+pub const CAPTION_SIZE: u32 = 17;
+/// Axis descriptions.
+pub const DESC_SIZE: u32 = 14;
+/// Tick labels, legend and notes.
+pub const LABEL_SIZE: u32 = 13;
 /// Smaller than this the charts draw nothing (nothing would be readable).
 pub const MIN_SIZE_PX: (u32, u32) = (160, 100);
 
 /// Text of the caption.
 pub fn caption_font() -> TextStyle<'static> {
-    (FONT, 16).into_font().color(&BLACK)
+    (FONT, CAPTION_SIZE).into_font().color(&BLACK)
 }
 
 /// Text of notes and labels inside the plot.
 pub fn note_font(color: RGBColor) -> TextStyle<'static> {
-    (FONT, 13).into_font().color(&color)
+    (FONT, LABEL_SIZE).into_font().color(&color)
 }
 
 /// A number for a label: short, never in 15 digits, never `NaN`.
@@ -243,8 +250,8 @@ where
         .x_labels(8)
         .y_labels(6)
         .light_line_style(BLACK.mix(0.05))
-        .axis_desc_style((FONT, 13))
-        .label_style((FONT, 12))
+        .axis_desc_style((FONT, DESC_SIZE))
+        .label_style((FONT, LABEL_SIZE))
         .draw()
 }
 
@@ -291,7 +298,7 @@ pub fn header<DB: DrawingBackend, CT: CoordTranslate>(
     let center = (plot_x.start + plot_x.end) / 2 - base_x;
     let top = caption_font().pos(Pos::new(HPos::Center, VPos::Top));
     root.draw_text(caption, &top, (center, 6))?;
-    let font = (FONT, 12).into_font().color(&BLACK);
+    let font = (FONT, LABEL_SIZE).into_font().color(&BLACK);
     const MARK: i32 = 20;
     const GAP: i32 = 16;
     let mut widths = Vec::with_capacity(entries.len());
@@ -299,7 +306,12 @@ pub fn header<DB: DrawingBackend, CT: CoordTranslate>(
         widths.push(root.estimate_text_size(&e.label, &font)?.0 as i32);
     }
     let total: i32 = widths.iter().map(|w| MARK + 6 + w + GAP).sum::<i32>() - GAP;
+    // Centred over the plot; if too wide, from the left edge of the area.
+    let (width, _) = root.dim_in_pixel();
     let mut x = (center - total / 2).max(plot_x.start - base_x);
+    if x + total > width as i32 {
+        x = 4;
+    }
     let y = 34;
     let label_style = font.pos(Pos::new(HPos::Left, VPos::Center));
     for (e, w) in entries.iter().zip(widths) {

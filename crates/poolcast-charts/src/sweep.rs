@@ -9,8 +9,8 @@ use poolcast::Scenario;
 use poolcast::sweep::Sweep;
 
 use crate::common::{
-    DrawResult, Entry, FONT, dashed, finite_max, fmt_num, frame, header, mesh, message, note_font,
-    y_range,
+    DESC_SIZE, DrawResult, Entry, FONT, LABEL_SIZE, dashed, finite_max, fmt_num, frame, header,
+    mesh, message, note_font, y_range,
 };
 use crate::palette;
 
@@ -52,7 +52,9 @@ pub fn draw<DB: DrawingBackend>(
     let x = if points.is_empty() {
         0.0..1.0
     } else if hi > lo {
-        lo..hi
+        // A little room so the end points sit off the axes.
+        let pad = 0.03 * (hi - lo);
+        lo - pad..hi + pad
     } else {
         lo - 1.0..hi + 1.0
     };
@@ -60,11 +62,11 @@ pub fn draw<DB: DrawingBackend>(
     let timeout_max = finite_max(points.iter().map(|p| 100.0 * p.timeout_fraction));
     let limit_at = limit_value(sweep, base);
     let mut entries = vec![
-        Entry::solid("p99 acquire wait (ms, left)", palette::P99),
-        Entry::solid("timeouts (% of attempts, right)", palette::TIMEOUTS),
+        Entry::solid("p99 wait (ms, left)", palette::P99),
+        Entry::solid("timeouts (%, right)", palette::TIMEOUTS),
     ];
     if let Some(v) = limit_at {
-        let label = format!("DB limit {} reached at {}", sweep.db_limit, fmt_num(v));
+        let label = format!("DB limit {} at {}", sweep.db_limit, fmt_num(v));
         entries.push(Entry::dashed(label, palette::LIMIT));
     }
     let caption = format!("p99 wait and timeouts vs {}", sweep.field);
@@ -75,8 +77,8 @@ pub fn draw<DB: DrawingBackend>(
         .configure_secondary_axes()
         .y_desc("acquire timeouts (% of attempts)")
         .y_label_formatter(&|v| fmt_num(*v))
-        .axis_desc_style((FONT, 13))
-        .label_style((FONT, 12))
+        .axis_desc_style((FONT, DESC_SIZE))
+        .label_style((FONT, LABEL_SIZE))
         .draw()?;
     header(root, &chart, &caption, &entries)?;
     if points.is_empty() {
