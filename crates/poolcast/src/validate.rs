@@ -78,17 +78,26 @@ impl ScenarioError {
 
 /// Parses scenario JSON, naming the field of any error.
 pub fn parse(json: &str) -> Result<Scenario, ScenarioError> {
+    let text = json.trim_start();
+    if !text.is_empty() && !text.starts_with('{') {
+        return Err(ScenarioError::Parse(FieldError {
+            field: "scenario".into(),
+            message: "must be a JSON object, like {\"pool\": {\"max_size\": 20}}".into(),
+        }));
+    }
     let de = &mut serde_json::Deserializer::from_str(json);
     let scenario: Scenario = serde_path_to_error::deserialize(de).map_err(|e| {
         let path = e.path().to_string();
-        let field = if path == "." || path.is_empty() {
+        let inner = e.into_inner();
+        // Broken JSON has no meaningful field: say where in the text it broke.
+        let field = if inner.is_syntax() || inner.is_eof() || path == "." || path == "?" {
             "scenario".to_string()
         } else {
             path
         };
         ScenarioError::Parse(FieldError {
             field,
-            message: e.into_inner().to_string(),
+            message: inner.to_string(),
         })
     })?;
     Ok(scenario)
