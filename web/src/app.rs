@@ -316,13 +316,22 @@ fn notices(list: &[Notice], on_dismiss: Callback<MouseEvent>) -> Html {
                     <div class={classes!("notice", tone)} role={(n.tone == Tone::Error).then_some("alert")}>
                         <p>{ &n.text }</p>
                         if !n.details.is_empty() {
-                            <ul>{ for n.details.iter().map(|d| html! { <li>{ d }</li> }) }</ul>
+                            <ul>{ for n.details.iter().map(detail) }</ul>
                         }
                     </div>
                 }
             }) }
             <button type="button" class="small" onclick={on_dismiss} data-testid="dismiss">{ "Dismiss" }</button>
         </div>
+    }
+}
+
+/// One detail line of a notice; a link is shown as one.
+fn detail(text: &String) -> Html {
+    if text.starts_with("http") {
+        html! { <li><a href={text.clone()} data-testid="link-text">{ text }</a></li> }
+    } else {
+        html! { <li>{ text }</li> }
     }
 }
 
