@@ -23,7 +23,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         println!("{}", path.display());
     }
     let top = f64::from(scenario.pool.max_size * 2);
-    let values = poolcast::sweep::range(1.0, top, (top / 12.0).ceil())?;
+    let from = f64::from(scenario.pool.min_idle.max(1));
+    let values = poolcast::sweep::range(from, top.max(from), (top / 12.0).ceil())?;
     let sweep = poolcast::sweep::run(
         &scenario,
         "pool.max_size",

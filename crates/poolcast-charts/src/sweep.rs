@@ -4,13 +4,12 @@
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
-use plotters::style::text_anchor::{HPos, Pos, VPos};
 use poolcast::Scenario;
 use poolcast::sweep::Sweep;
 
 use crate::common::{
     DESC_SIZE, DrawResult, Entry, FONT, LABEL_SIZE, dashed, finite_max, fmt_num, frame, header,
-    mesh, message, note_font, y_range,
+    mesh, message, y_range,
 };
 use crate::palette;
 
@@ -49,24 +48,42 @@ pub fn draw<DB: DrawingBackend>(
         .iter()
         .map(|p| p.value)
         .fold(f64::NEG_INFINITY, f64::max);
-    let x = if points.is_empty() {
-        0.0..1.0
+    let limit_at = limit_value(sweep, base);
+    let (lo, hi) = if points.is_empty() {
+        (0.0, 1.0)
     } else if hi > lo {
-        // A little room so the end points sit off the axes.
-        let pad = 0.03 * (hi - lo);
-        lo - pad..hi + pad
+        (lo, hi)
     } else {
-        lo - 1.0..hi + 1.0
+        let d = lo.abs().max(1.0) * 0.05;
+        (lo - d, hi + d)
+    };
+    // The limit widens the axis when it is near the swept values (within one
+    // span), so a planner sees which side of it each point is.
+    let (lo, hi) = match limit_at {
+        Some(v) if !points.is_empty() && v >= lo - (hi - lo) && v <= hi + (hi - lo) => {
+            (lo.min(v), hi.max(v))
+        }
+        _ => (lo, hi),
+    };
+    // A little room so the end points sit off the axes.
+    let pad = 0.03 * (hi - lo);
+    let x = match (lo - pad, hi + pad) {
+        (a, b) if a.is_finite() && b.is_finite() && a < b => a..b,
+        _ => 0.0..1.0,
     };
     let p99_max = finite_max(points.iter().map(|p| p.p99_wait_ms));
     let timeout_max = finite_max(points.iter().map(|p| 100.0 * p.timeout_fraction));
-    let limit_at = limit_value(sweep, base);
     let mut entries = vec![
         Entry::solid("p99 wait (ms, left)", palette::P99),
         Entry::solid("timeouts (%, right)", palette::TIMEOUTS),
     ];
     if let Some(v) = limit_at {
-        let label = format!("DB limit {} at {}", sweep.db_limit, fmt_num(v));
+        let off = if x.contains(&v) {
+            ""
+        } else {
+            " (off the chart)"
+        };
+        let label = format!("DB limit {} at {}{off}", sweep.db_limit, fmt_num(v));
         entries.push(Entry::dashed(label, palette::LIMIT));
     }
     let caption = format!("p99 wait and timeouts vs {}", sweep.field);
@@ -76,6 +93,7 @@ pub fn draw<DB: DrawingBackend>(
     chart
         .configure_secondary_axes()
         .y_desc("acquire timeouts (% of attempts)")
+        .y_labels(6)
         .y_label_formatter(&|v| fmt_num(*v))
         .axis_desc_style((FONT, DESC_SIZE))
         .label_style((FONT, LABEL_SIZE))
@@ -93,18 +111,8 @@ pub fn draw<DB: DrawingBackend>(
     chart.draw_secondary_series(LineSeries::new(timeouts(), style))?;
     chart.draw_secondary_series(timeouts().map(|p| Circle::new(p, 3, style.filled())))?;
     let top = y_range(p99_max, 1.0).end;
-    match limit_at {
-        Some(v) if x.contains(&v) => {
-            dashed(&mut *chart, (v, 0.0), (v, top), palette::LIMIT)?;
-        }
-        Some(_) => {
-            let style = note_font(palette::LIMIT).pos(Pos::new(HPos::Left, VPos::Top));
-            let note = "DB limit is off the chart";
-            chart.draw_series(std::iter::once(
-                EmptyElement::at((x.start, top)) + Text::new(note, (4, 4), style),
-            ))?;
-        }
-        None => {}
+    if let Some(v) = limit_at.filter(|v| x.contains(v)) {
+        dashed(&mut *chart, (v, 0.0), (v, top), palette::LIMIT)?;
     }
     Ok(())
 }

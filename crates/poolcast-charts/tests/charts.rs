@@ -352,6 +352,24 @@ fn sweeps_without_a_limit_or_points_still_draw() {
     };
     assert!(sweep_svg(&one, &base, 1, 1).starts_with("<svg"));
     assert!(sweep_svg(&one, &base, W, H).contains("<circle"));
+    let mut wild = one.clone();
+    wild.field = "pool.max_size".into();
+    wild.points[0].value = 1e300;
+    wild.points[0].p99_wait_ms = f64::MAX;
+    wild.points.push(poolcast::sweep::SweepPoint {
+        value: f64::NAN,
+        ..wild.points[0]
+    });
+    let svg = sweep_svg(&wild, &base, W, H);
+    assert!(!svg.contains("could not be drawn"), "{svg:.300}");
+}
+
+#[test]
+fn a_limit_far_from_the_swept_values_is_named_off_the_chart() {
+    let (sweep, base) = small_sweep("pool.max_size", &[2.0, 3.0]);
+    let svg = sweep_svg(&sweep, &base, W, H);
+    assert_has(&svg, "DB limit 18 at 9 (off the chart)");
+    assert!(count(&svg, palette::LIMIT) <= 2, "only the legend mark");
 }
 
 /// A backend whose every drawing call fails, to see errors come back.
