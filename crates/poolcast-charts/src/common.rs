@@ -22,12 +22,14 @@ pub type Chart2d<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, Rang
 pub const FONT: &str = "sans-serif";
 /// Left label area of every chart, fixed so time charts line up vertically.
 pub const Y_LABEL_AREA_PX: u32 = 64;
+/// Bottom label area: tick labels and the x axis description.
+pub const X_LABEL_AREA_PX: u32 = 48;
 /// Right label area of the sweep's second axis.
 pub const RIGHT_AREA_PX: u32 = 64;
 /// Right margin of the charts without a second axis.
 pub const RIGHT_MARGIN_PX: u32 = 16;
 /// Caption and legend row above the plot.
-pub const HEADER_PX: u32 = 48;
+pub const HEADER_PX: u32 = 52;
 /// Text sizes in plotters units: the canvas draws them as px, SVG as
 /// px / 1.24 (plotters' convention), so they are chosen for both.
 pub const CAPTION_SIZE: u32 = 17;
@@ -221,7 +223,7 @@ pub fn frame<'a, DB: DrawingBackend, X: AsRangedCoord, Y: AsRangedCoord>(
     builder
         .margin(8)
         .margin_top(HEADER_PX)
-        .x_label_area_size(40)
+        .x_label_area_size(X_LABEL_AREA_PX)
         .y_label_area_size(Y_LABEL_AREA_PX);
     if right_axis {
         builder.right_y_label_area_size(RIGHT_AREA_PX);
@@ -312,7 +314,7 @@ pub fn header<DB: DrawingBackend, CT: CoordTranslate>(
     if x + total > width as i32 {
         x = 4;
     }
-    let y = 34;
+    let y = 38;
     let label_style = font.pos(Pos::new(HPos::Left, VPos::Center));
     for (e, w) in entries.iter().zip(widths) {
         let style = e.color.stroke_width(3);
