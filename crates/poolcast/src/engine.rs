@@ -169,6 +169,7 @@ impl Sim {
         self.finish()
     }
 
+    #[inline]
     fn dispatch(&mut self, event: Event) {
         match event {
             Event::Arrival => self.on_arrival(),
@@ -190,6 +191,7 @@ impl Sim {
 
     // ---- arrivals -------------------------------------------------------
 
+    #[inline]
     fn schedule_arrival(&mut self) {
         if self.rate > 0.0 {
             let gap_s: f64 = self.rng.sample::<f64, _>(Exp1) / self.rate;
@@ -208,6 +210,7 @@ impl Sim {
         self.schedule_arrival();
     }
 
+    #[inline]
     fn on_arrival(&mut self) {
         self.schedule_arrival();
         let npools = self.pools.len() as u32;
@@ -339,6 +342,7 @@ impl Sim {
         }
     }
 
+    #[inline]
     fn arm_reap(&mut self, pool: u32) {
         let Some(timeout) = self.cfg.idle_timeout else {
             return;
@@ -374,6 +378,7 @@ impl Sim {
     }
 
     /// Puts an available connection to use: the oldest waiter, else idle.
+    #[inline]
     pub(crate) fn hand_over(&mut self, conn: u32) {
         let pool = self.conns[conn].pool;
         if let Some(w) = self.pop_waiter(pool) {

@@ -7,6 +7,7 @@ use crate::queue::{Event, Time};
 use crate::scenario::QueryMode;
 
 impl Sim {
+    #[inline]
     pub(crate) fn new_request(&mut self, pool: u32, measured: bool) -> u32 {
         let epoch = self.reqs.next_free().map_or(0, |i| self.reqs[i].epoch);
         self.reqs.insert(Req {
@@ -26,6 +27,7 @@ impl Sim {
     }
 
     /// Starts one acquisition for request `id`.
+    #[inline]
     pub(crate) fn acquire(&mut self, id: u32) {
         let pool = self.reqs[id].pool;
         self.reqs[id].acquire_start = self.now;
@@ -74,6 +76,7 @@ impl Sim {
         self.arm_retry(id);
     }
 
+    #[inline]
     fn enqueue(&mut self, id: u32, start: Time) {
         let r = &mut self.reqs[id];
         r.queued += 1;
@@ -87,6 +90,7 @@ impl Sim {
         self.arm_timeout(pool);
     }
 
+    #[inline]
     fn inc_waiting(&mut self, pool: u32) {
         let p = &mut self.pools[pool as usize];
         p.waiting += 1;
@@ -97,6 +101,7 @@ impl Sim {
         self.stats.note_waiting(self.now, self.levels.waiting);
     }
 
+    #[inline]
     fn dec_waiting(&mut self, pool: u32, n: u32) {
         if n == 0 {
             return;
@@ -110,12 +115,14 @@ impl Sim {
     }
 
     /// Whether a waiter entry is stale (its request finished or failed).
+    #[inline]
     fn dead(&self, w: &Waiter) -> bool {
         let r = &self.reqs[w.req];
         r.epoch != w.epoch || r.state == ReqState::Failed || r.state == ReqState::Free
     }
 
     /// Drops stale entries at the head; true if an entry to skip was dropped.
+    #[inline]
     fn drop_stale_head(&mut self, pool: u32) -> Option<Waiter> {
         while let Some(w) = self.pools[pool as usize].waiters.front().copied() {
             if self.dead(&w) {
@@ -131,6 +138,7 @@ impl Sim {
     }
 
     /// Takes the oldest live waiter of `pool` out of the line.
+    #[inline]
     pub(crate) fn pop_waiter(&mut self, pool: u32) -> Option<Waiter> {
         let w = self.drop_stale_head(pool)?;
         self.pools[pool as usize].waiters.pop_front();
@@ -139,6 +147,7 @@ impl Sim {
         Some(w)
     }
 
+    #[inline]
     fn arm_timeout(&mut self, pool: u32) {
         let Some(timeout) = self.cfg.acquire_timeout else {
             return;
@@ -216,6 +225,7 @@ impl Sim {
     }
 
     /// Lends `conn` to request `id` and starts its next query.
+    #[inline]
     pub(crate) fn assign(&mut self, conn: u32, id: u32) {
         let c = &mut self.conns[conn];
         c.req = id;
@@ -229,6 +239,7 @@ impl Sim {
         self.start_query(conn);
     }
 
+    #[inline]
     fn start_query(&mut self, conn: u32) {
         let id = self.conns[conn].req;
         self.reqs[id].to_start -= 1;
@@ -261,12 +272,14 @@ impl Sim {
         }
     }
 
+    #[inline]
     pub(crate) fn on_query_done(&mut self, conn: u32) {
         let fails = self.conns[conn].query_fails;
         self.query_finished(conn, fails);
     }
 
     /// The query on `conn` ended, cancelled by a statement timeout if `failed`.
+    #[inline]
     pub(crate) fn query_finished(&mut self, conn: u32, failed: bool) {
         let c = &mut self.conns[conn];
         c.in_query = false;
@@ -329,6 +342,7 @@ impl Sim {
     }
 
     /// `conn` comes back from its request: retire it or pass it on.
+    #[inline]
     fn release(&mut self, conn: u32) {
         let c = &mut self.conns[conn];
         let id = c.req;
@@ -346,6 +360,7 @@ impl Sim {
         }
     }
 
+    #[inline]
     fn complete(&mut self, id: u32) {
         let r = self.reqs[id];
         debug_assert!(r.state == ReqState::Active);
@@ -389,6 +404,7 @@ impl Sim {
         }
     }
 
+    #[inline]
     fn free(&mut self, id: u32) {
         let r = &mut self.reqs[id];
         r.epoch = r.epoch.wrapping_add(1);

@@ -181,7 +181,9 @@ impl Areas {
         self.busy += u128::from(lv.busy) * dt;
         self.idle += u128::from(lv.idle) * dt;
         self.pools_waiting += u128::from(lv.pools_waiting) * dt;
-        self.cores += u128::from(lv.ps_active.min(cores)) * dt;
+        if cores > 0 {
+            self.cores += u128::from(lv.ps_active.min(cores)) * dt;
+        }
     }
 }
 
