@@ -44,7 +44,10 @@ fn main() {
         .skip(1)
         .find_map(|a| a.parse().ok())
         .unwrap_or(1.0);
-    println!("{:<40} {:>12} {:>10} {:>14} {:>16}", "scenario", "requests", "wall ms", "events/s", "requests/s");
+    println!(
+        "{:<40} {:>12} {:>10} {:>14} {:>16}",
+        "scenario", "requests", "wall ms", "events/s", "requests/s"
+    );
     for case in &CASES {
         let mut s = poolcast::parse(case.json).expect("bench scenario");
         s.duration_s *= scale;
