@@ -148,7 +148,7 @@ async function main() {
     await fresh.goto(link);
     await waitForRun(fresh, "Pool larger than the database's cores: 4 x 20 on 8 cores");
     check((await fresh.inputValue(tid('f-database-cores'))) === '8'
-      && (await fresh.inputValue(tid('f-workload-rate-per-s'))) === '550', 'the link restores the scenario');
+      && (await fresh.inputValue(tid('f-workload-rate-per-s'))) === '580', 'the link restores the scenario');
     check((await fresh.textContent(tid('verdict'))) === verdict, 'the link gives the same verdict');
 
     // 4. A mangled link says so and falls back to the defaults.

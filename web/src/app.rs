@@ -8,6 +8,7 @@ use gloo::timers::callback::Timeout;
 use poolcast::Scenario;
 use yew::prelude::*;
 
+use crate::components::calculator::Calculator;
 use crate::components::form::ScenarioForm;
 use crate::components::io::ImportPanel;
 use crate::components::results::Results;
@@ -15,8 +16,9 @@ use crate::components::toolbar::{Export, Toolbar};
 use crate::host::WorkerHost;
 use crate::permalink::{self, LinkError};
 use crate::proto::{FromWorker, ToWorker};
-use crate::state::{Action, Notice, Outcome, Run, State, Tone};
+use crate::state::{self, Action, Notice, Outcome, Run, State, Tone};
 use crate::{browser, envparse, export, presets};
+use poolcast::recommend::Slo;
 
 /// Wait after the last edit before a small scenario re-runs, ms.
 const DEBOUNCE_MS: u32 = 600;
@@ -39,37 +41,42 @@ fn initial_state() -> State {
     }
 }
 
-/// The worker, its job counter and when the running job was sent.
+/// The workers: one for runs, one for recommendation searches, a few for
+/// sweeps; the job counter; when the running job was sent.
 #[derive(Default)]
 struct Runner {
     host: Option<WorkerHost>,
+    advice_host: Option<WorkerHost>,
+    sweep_hosts: Vec<WorkerHost>,
     next_id: u64,
     sent_at_ms: f64,
-    /// The job the worker is busy with, if any.
+    /// The job the run worker is busy with, if any.
     busy: Option<u64>,
+    /// The scenario the recommendation search was asked about.
+    asked: Scenario,
 }
 
 type RunnerRef = Rc<RefCell<Runner>>;
 
-/// Sends `scenario` to the worker as a new job. A worker busy with an
-/// older job is replaced, since its answer is no longer wanted.
-fn start_run(runner: &RunnerRef, dispatcher: &UseReducerDispatcher<State>, scenario: &Scenario) {
-    let mut r = runner.borrow_mut();
-    if r.busy.take().is_some() {
-        r.host = None;
-    }
-    if r.host.is_none() {
-        let sent_at = runner.clone();
-        let d = dispatcher.clone();
-        let on_answer = Callback::from(move |answer: FromWorker| match answer {
-            FromWorker::Progress { id, fraction } => d.dispatch(Action::Progress { id, fraction }),
+/// Workers a sweep uses: one per core the browser reports, at most 4.
+pub fn sweep_workers() -> usize {
+    browser::cores().clamp(1, 4)
+}
+
+/// Starts a worker whose answers become actions.
+fn spawn(runner: &RunnerRef, d: &UseReducerDispatcher<State>) -> Option<WorkerHost> {
+    let (timing, dd) = (runner.clone(), d.clone());
+    let on_answer = Callback::from(move |answer: FromWorker| {
+        let action = match answer {
+            FromWorker::Ready => return,
+            FromWorker::Progress { id, fraction } => Action::Progress { id, fraction },
             FromWorker::Done {
                 id,
                 report,
                 elapsed_ms,
             } => {
                 let roundtrip_ms = {
-                    let mut r = sent_at.borrow_mut();
+                    let mut r = timing.borrow_mut();
                     r.busy = r.busy.filter(|&b| b != id);
                     browser::now_ms() - r.sent_at_ms
                 };
@@ -78,28 +85,58 @@ fn start_run(runner: &RunnerRef, dispatcher: &UseReducerDispatcher<State>, scena
                     elapsed_ms,
                     roundtrip_ms,
                 });
-                d.dispatch(Action::Finished { id, outcome });
+                Action::Finished { id, outcome }
+            }
+            FromWorker::SweepDone { id, point } => Action::SweepPoint { id, point },
+            FromWorker::Tried { id } => Action::AdviceProgress(id),
+            FromWorker::Recommended { id, recommendation } => {
+                let asked = timing.borrow().asked.clone();
+                Action::AdviceDone {
+                    id,
+                    answer: Rc::new((asked, *recommendation)),
+                }
             }
             FromWorker::Failed { id, message } => {
-                let mut r = sent_at.borrow_mut();
+                let mut r = timing.borrow_mut();
                 r.busy = r.busy.filter(|&b| b != id);
                 drop(r);
-                d.dispatch(Action::Failed { id, message });
+                dd.dispatch(Action::AdviceFailed {
+                    id,
+                    message: message.clone(),
+                });
+                dd.dispatch(Action::Notify(Notice::new(
+                    Tone::Error,
+                    format!("A simulation failed: {message}"),
+                )));
+                Action::Failed { id, message }
             }
-            FromWorker::Ready | FromWorker::SweepDone { .. } => {}
-        });
-        let d = dispatcher.clone();
-        let on_error = Callback::from(move |m: String| {
-            d.dispatch(Action::Notify(Notice::new(Tone::Error, m)))
-        });
-        match WorkerHost::spawn(on_answer, on_error) {
-            Ok(h) => r.host = Some(h),
-            Err(e) => {
-                let text = format!("Could not start the simulation worker: {e}");
-                return dispatcher.dispatch(Action::Notify(Notice::new(Tone::Error, text)));
-            }
+        };
+        dd.dispatch(action);
+    });
+    let dd = d.clone();
+    let on_error =
+        Callback::from(move |m: String| dd.dispatch(Action::Notify(Notice::new(Tone::Error, m))));
+    match WorkerHost::spawn(on_answer, on_error) {
+        Ok(h) => Some(h),
+        Err(e) => {
+            let text = format!("Could not start a simulation worker: {e}");
+            d.dispatch(Action::Notify(Notice::new(Tone::Error, text)));
+            None
         }
     }
+}
+
+/// Sends `scenario` to the run worker as a new job. A worker busy with an
+/// older job is replaced, since its answer is no longer wanted.
+fn start_run(runner: &RunnerRef, d: &UseReducerDispatcher<State>, scenario: &Scenario) {
+    if runner.borrow_mut().busy.take().is_some() {
+        runner.borrow_mut().host = None;
+    }
+    if runner.borrow().host.is_none() {
+        let host = spawn(runner, d);
+        runner.borrow_mut().host = host;
+    }
+    let mut r = runner.borrow_mut();
     r.next_id += 1;
     let id = r.next_id;
     r.sent_at_ms = browser::now_ms();
@@ -110,16 +147,76 @@ fn start_run(runner: &RunnerRef, dispatcher: &UseReducerDispatcher<State>, scena
             scenario: scenario.clone(),
         });
     }
-    dispatcher.dispatch(Action::Started(id));
+    drop(r);
+    d.dispatch(Action::Started(id));
 }
 
-/// Stops the worker (a fresh one starts with the next run).
-fn cancel_run(runner: &RunnerRef, dispatcher: &UseReducerDispatcher<State>) {
+/// Stops the run worker (a fresh one starts with the next run).
+fn cancel_run(runner: &RunnerRef, d: &UseReducerDispatcher<State>) {
     let mut r = runner.borrow_mut();
     r.host = None;
     r.busy = None;
     drop(r);
-    dispatcher.dispatch(Action::Cancelled);
+    d.dispatch(Action::Cancelled);
+}
+
+/// Runs a sweep of pool size over fresh workers, points dealt round-robin.
+fn start_sweep(runner: &RunnerRef, d: &UseReducerDispatcher<State>, scenario: &Scenario) {
+    let jobs: Vec<(u32, Scenario)> = state::sweep_sizes(scenario)
+        .into_iter()
+        .filter_map(|n| {
+            poolcast::recommend::with_pool_size(scenario, n)
+                .ok()
+                .map(|s| (n, s))
+        })
+        .collect();
+    let hosts: Vec<WorkerHost> = (0..sweep_workers())
+        .filter_map(|_| spawn(runner, d))
+        .collect();
+    if hosts.is_empty() {
+        return;
+    }
+    let id = {
+        let mut r = runner.borrow_mut();
+        r.next_id += 1;
+        r.next_id
+    };
+    d.dispatch(Action::SweepStarted {
+        id,
+        total: jobs.len(),
+    });
+    for (i, (n, s)) in jobs.into_iter().enumerate() {
+        hosts[i % hosts.len()].send(&ToWorker::SweepPoint {
+            id,
+            value: f64::from(n),
+            scenario: s,
+        });
+    }
+    runner.borrow_mut().sweep_hosts = hosts;
+}
+
+/// Searches for the smallest pool meeting `slo` in its own worker.
+fn start_advice(
+    runner: &RunnerRef,
+    d: &UseReducerDispatcher<State>,
+    scenario: &Scenario,
+    slo: Slo,
+) {
+    let host = spawn(runner, d);
+    let mut r = runner.borrow_mut();
+    r.next_id += 1;
+    let id = r.next_id;
+    r.asked = scenario.clone();
+    if let Some(h) = &host {
+        h.send(&ToWorker::Recommend {
+            id,
+            scenario: scenario.clone(),
+            slo,
+        });
+    }
+    r.advice_host = host;
+    drop(r);
+    d.dispatch(Action::AdviceStarted(id));
 }
 
 /// The page.
@@ -264,6 +361,36 @@ pub fn app() -> Html {
             });
         })
     };
+    let on_sweep = {
+        let (state, runner, d) = (state.clone(), runner.clone(), dispatcher.clone());
+        Callback::from(move |()| {
+            if state.can_run() {
+                start_sweep(&runner, &d, &state.scenario);
+            }
+        })
+    };
+    let on_cancel_sweep = {
+        let (runner, d) = (runner.clone(), dispatcher.clone());
+        Callback::from(move |()| {
+            runner.borrow_mut().sweep_hosts.clear();
+            d.dispatch(Action::SweepCancelled);
+        })
+    };
+    let on_recommend = {
+        let (state, runner, d) = (state.clone(), runner.clone(), dispatcher.clone());
+        Callback::from(move |slo: Slo| {
+            if state.can_run() {
+                start_advice(&runner, &d, &state.scenario, slo);
+            }
+        })
+    };
+    let on_cancel_recommend = {
+        let (runner, d) = (runner.clone(), dispatcher.clone());
+        Callback::from(move |()| {
+            runner.borrow_mut().advice_host = None;
+            d.dispatch(Action::AdviceCancelled);
+        })
+    };
     let onkeydown = {
         let on_run = on_run.clone();
         Callback::from(move |e: KeyboardEvent| {
@@ -275,6 +402,7 @@ pub fn app() -> Html {
     };
 
     let errors = state.errors();
+    let errors_empty = errors.is_empty();
     let progress = match state.run {
         Run::Running { progress, .. } => Some(progress),
         Run::Idle => None,
@@ -298,6 +426,9 @@ pub fn app() -> Html {
                 <div class="right">
                     { notices(&state.notices, on_action.reform(|_: MouseEvent| Action::Dismiss)) }
                     <Results outcome={state.outcome.clone()} stale={state.stale()} />
+                    <Calculator scenario={state.scenario.clone()} valid={errors_empty}
+                        sweep={state.sweep.clone()} advice={state.advice.clone()}
+                        {on_sweep} {on_cancel_sweep} {on_recommend} {on_cancel_recommend} />
                 </div>
             </main>
         </div>

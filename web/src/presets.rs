@@ -93,13 +93,13 @@ pub fn all() -> Vec<Preset> {
     });
 
     let mut s = base("Pool larger than the database's cores: 4 x 20 on 8 cores");
-    s.workload.rate_per_s = 550.0;
+    s.workload.rate_per_s = 580.0;
     s.database.cores = Some(8);
     v.push(Preset {
         id: "oversized",
         source: "HikariCP's \"About Pool Sizing\": 80 connections on an 8-core database \
-                 under load (550 req/s of about 13 ms CPU each, 92% of the cores) queue on \
-                 the CPU instead of in the pool.",
+                 under load (580 req/s of about 13 ms of CPU each, 97% of the cores) queue \
+                 on the CPU instead of in the pool, and every query slows down.",
         scenario: s,
     });
 

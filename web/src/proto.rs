@@ -1,6 +1,7 @@
 //! The messages between the page and its simulation worker, as JSON text
 //! (`postMessage` of a string), and the worker's stepped run loop.
 
+use poolcast::recommend::{Recommendation, Slo};
 use poolcast::sweep::SweepPoint;
 use poolcast::{Report, Scenario, Sim};
 use serde::{Deserialize, Serialize};
@@ -27,6 +28,15 @@ pub enum ToWorker {
         value: f64,
         /// The scenario with that value set.
         scenario: Scenario,
+    },
+    /// Find the smallest pool meeting an SLO.
+    Recommend {
+        /// Job id.
+        id: u64,
+        /// The scenario.
+        scenario: Scenario,
+        /// The objective.
+        slo: Slo,
     },
 }
 
@@ -58,6 +68,18 @@ pub enum FromWorker {
         id: u64,
         /// Its figures.
         point: SweepPoint,
+    },
+    /// The recommendation search simulated one more size.
+    Tried {
+        /// Job id.
+        id: u64,
+    },
+    /// The recommendation search ended.
+    Recommended {
+        /// Job id.
+        id: u64,
+        /// The answer.
+        recommendation: Box<Recommendation>,
     },
     /// A job could not run.
     Failed {

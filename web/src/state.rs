@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
+use poolcast::recommend::Recommendation;
 use poolcast::sweep::SweepPoint;
 use poolcast::{Report, Scenario};
 
@@ -95,6 +96,37 @@ pub struct SweepRun {
     pub running: bool,
 }
 
+/// The calculator's pool-size recommendation.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Advice {
+    /// Job `id` is searching; `tried` sizes are done.
+    Searching {
+        /// Job id.
+        id: u64,
+        /// Sizes simulated so far.
+        tried: usize,
+    },
+    /// The answer, for the scenario it was asked about.
+    Done(Rc<(Scenario, Recommendation)>),
+    /// The search could not run.
+    Failed(String),
+}
+
+/// The pool sizes a sweep tries: about 16 from 1 up to twice the current
+/// size or the database's share per pool, whichever is larger, plus those
+/// two sizes themselves.
+pub fn sweep_sizes(s: &Scenario) -> Vec<u32> {
+    let pools = s.pool_count().max(1);
+    let allowed = (u64::from(s.db_limit()) / pools).min(100_000) as u32;
+    let hi = (s.pool.max_size * 2).max(allowed).clamp(4, 200);
+    let step = hi.div_ceil(16);
+    let mut sizes: Vec<u32> = (1..=hi).step_by(step as usize).collect();
+    sizes.extend([s.pool.max_size.min(hi), allowed.clamp(1, hi), hi]);
+    sizes.sort_unstable();
+    sizes.dedup();
+    sizes
+}
+
 /// Everything the page shows.
 #[derive(Debug, Clone, PartialEq)]
 pub struct State {
@@ -112,6 +144,8 @@ pub struct State {
     pub edits: u64,
     /// The sweep, if one was started.
     pub sweep: Option<SweepRun>,
+    /// The recommendation, if one was asked for.
+    pub advice: Option<Advice>,
 }
 
 impl Default for State {
@@ -193,6 +227,26 @@ pub enum Action {
     },
     /// The sweep was cancelled.
     SweepCancelled,
+    /// A recommendation search started as job `id`.
+    AdviceStarted(u64),
+    /// The search simulated one more size.
+    AdviceProgress(u64),
+    /// The search ended.
+    AdviceDone {
+        /// Job id.
+        id: u64,
+        /// The scenario asked about and the answer.
+        answer: Rc<(Scenario, Recommendation)>,
+    },
+    /// The search failed.
+    AdviceFailed {
+        /// Job id.
+        id: u64,
+        /// Why.
+        message: String,
+    },
+    /// The search was cancelled.
+    AdviceCancelled,
 }
 
 impl State {
@@ -206,6 +260,7 @@ impl State {
             notices: Vec::new(),
             edits: 0,
             sweep: None,
+            advice: None,
         }
     }
 
@@ -299,6 +354,29 @@ impl State {
                     sw.running = false;
                 }
             }
+            Action::AdviceStarted(id) => self.advice = Some(Advice::Searching { id, tried: 0 }),
+            Action::AdviceProgress(id) => {
+                if let Some(Advice::Searching { id: running, tried }) = &mut self.advice
+                    && *running == id
+                {
+                    *tried += 1;
+                }
+            }
+            Action::AdviceDone { id, answer } => {
+                if self.advice_running(id) {
+                    self.advice = Some(Advice::Done(answer));
+                }
+            }
+            Action::AdviceFailed { id, message } => {
+                if self.advice_running(id) {
+                    self.advice = Some(Advice::Failed(message));
+                }
+            }
+            Action::AdviceCancelled => {
+                if matches!(self.advice, Some(Advice::Searching { .. })) {
+                    self.advice = None;
+                }
+            }
         }
         self
     }
@@ -322,6 +400,10 @@ impl State {
                 );
             }
         }
+    }
+
+    fn advice_running(&self, id: u64) -> bool {
+        matches!(self.advice, Some(Advice::Searching { id: running, .. }) if running == id)
     }
 
     fn is_running(&self, id: u64) -> bool {
@@ -486,6 +568,53 @@ mod tests {
         assert!(s.drafts.is_empty());
         assert_eq!(s.notices.len(), 1);
         assert!(s.small());
+    }
+
+    #[test]
+    fn sweep_sizes_cover_the_current_and_the_allowed_size() {
+        let sizes = sweep_sizes(&Scenario::default());
+        assert!(
+            sizes.contains(&20) && sizes.contains(&24) && sizes.contains(&1),
+            "{sizes:?}"
+        );
+        assert!(sizes.len() <= 20 && sizes.windows(2).all(|w| w[0] < w[1]));
+        let one = Scenario {
+            fleet: poolcast::scenario::Fleet {
+                instances: 200,
+                pools_per_instance: 1,
+            },
+            ..Scenario::default()
+        };
+        assert!(sweep_sizes(&one).iter().all(|n| (1..=200).contains(n)));
+    }
+
+    #[test]
+    fn advice_answers_only_its_own_search() {
+        let s = tiny();
+        let slo = poolcast::recommend::Slo {
+            max_p99_wait_ms: 50.0,
+            max_timeout_fraction: None,
+            max_failure_fraction: None,
+        };
+        let rec = poolcast::recommend::recommend(&s, &slo, u64::MAX).unwrap();
+        let answer = Rc::new((s.clone(), rec));
+        let st = State::with_scenario(s)
+            .apply(Action::AdviceStarted(4))
+            .apply(Action::AdviceProgress(4))
+            .apply(Action::AdviceDone {
+                id: 3,
+                answer: answer.clone(),
+            });
+        assert_eq!(st.advice, Some(Advice::Searching { id: 4, tried: 1 }));
+        let st = st.apply(Action::AdviceDone {
+            id: 4,
+            answer: answer.clone(),
+        });
+        assert_eq!(st.advice, Some(Advice::Done(answer)));
+        let st = st
+            .apply(Action::AdviceStarted(5))
+            .apply(Action::AdviceCancelled);
+        assert_eq!(st.advice, None);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! cannot be interrupted from inside; the page cancels by terminating the
 //! worker and starting a fresh one.
 
+use poolcast::recommend::recommend_with_progress;
 use poolcast::sweep::SweepPoint;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
@@ -48,6 +49,20 @@ fn handle(scope: &DedicatedWorkerGlobalScope, text: &str) {
             value,
             scenario,
         } => (id, scenario, Some(value)),
+        ToWorker::Recommend { id, scenario, slo } => {
+            let mut tried = |_: &SweepPoint| post(scope, &FromWorker::Tried { id });
+            let msg = match recommend_with_progress(&scenario, &slo, u64::MAX, &mut tried) {
+                Ok(r) => FromWorker::Recommended {
+                    id,
+                    recommendation: Box::new(r),
+                },
+                Err(e) => FromWorker::Failed {
+                    id,
+                    message: e.to_string(),
+                },
+            };
+            return post(scope, &msg);
+        }
     };
     let t0 = js_sys::Date::now();
     let mut last = t0;

@@ -175,7 +175,7 @@ pub fn scenario_form(p: &ScenarioFormProps) -> Html {
                     { num("database.reserved_connections", "reserved", "", Kind::Int, "") }
                 </div>
                 <div class="row">
-                    { num("database.cores", "CPU cores", "", Kind::OptInt, "none: no contention") }
+                    { num("database.cores", "CPU cores", "", Kind::OptInt, "none") }
                     { num("database.connect_ms", "connect time", "ms", Kind::Float, "") }
                 </div>
             </fieldset>

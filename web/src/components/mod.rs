@@ -1,6 +1,7 @@
 //! The page's function components. Each takes plain props and reports what
 //! the person did through `on_*` callbacks; none holds simulation state.
 
+pub mod calculator;
 pub mod chart;
 pub mod fields;
 pub mod form;

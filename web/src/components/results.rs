@@ -19,6 +19,16 @@ pub struct ResultsProps {
     pub stale: bool,
 }
 
+/// The time charts first, stacked so their time axes line up, then the
+/// wait distribution.
+const CHART_ORDER: [Chart; 5] = [
+    Chart::Connections,
+    Chart::DbConnections,
+    Chart::Failures,
+    Chart::P99Wait,
+    Chart::WaitDistribution,
+];
+
 /// One summary card.
 fn card(testid: &str, label: &str, value: String, sub: String) -> Html {
     html! {
@@ -79,6 +89,8 @@ pub fn results(p: &ResultsProps) -> Html {
                     <div class="card-value">{ format!("{} / {}", r.database.peak_connections, limit) }</div>
                     <div class="card-sub">{ "max_connections − reserved" }</div>
                 </div>
+                { card("card-latency", "request latency p99", fmt_ms(r.latency_ms.p99),
+                    format!("p50 {}", fmt_ms(r.latency_ms.p50))) }
                 { card("card-throughput", "throughput", format!("{:.1} req/s", r.throughput_per_s),
                     format!("{} of {} completed", r.requests.completed, r.requests.arrived)) }
             </div>
@@ -91,7 +103,7 @@ pub fn results(p: &ResultsProps) -> Html {
                     r.events as f64 / o.elapsed_ms.max(0.001) / 1000.0) }
             </p>
             <div class="charts">
-                { for Chart::ALL.iter().map(|&chart| html! {
+                { for CHART_ORDER.iter().map(|&chart| html! {
                     <ChartView outcome={o.clone()} {chart} />
                 }) }
             </div>
