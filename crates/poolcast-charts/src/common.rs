@@ -24,10 +24,9 @@ pub const FONT: &str = "sans-serif";
 pub const Y_LABEL_AREA_PX: u32 = 64;
 /// Bottom label area: tick labels and the x axis description.
 pub const X_LABEL_AREA_PX: u32 = 48;
-/// Right label area of the sweep's second axis.
-pub const RIGHT_AREA_PX: u32 = 64;
-/// Right margin of the charts without a second axis.
-pub const RIGHT_MARGIN_PX: u32 = 16;
+/// Right label area of a second y axis; charts without one keep it as a
+/// margin, so every chart's plot has the same width.
+pub const RIGHT_AREA_PX: u32 = 60;
 /// Caption and legend row above the plot.
 pub const HEADER_PX: u32 = 52;
 /// Text sizes in plotters units: the canvas draws them as px, SVG as
@@ -189,8 +188,23 @@ impl TimeAxis {
         y: Range<f64>,
     ) -> DrawResult<Chart2d<'a, DB>, DB> {
         let mut chart = frame(root, false, 0.0..self.end_s, y.clone())?;
-        mesh(&mut chart, "time since start (s)", y_desc)?;
-        header(root, &chart, caption, entries)?;
+        self.decorate(root, &mut chart, caption, entries, y_desc, y)?;
+        Ok(chart)
+    }
+
+    /// Axes, header and warmup shading of a time chart built by [`frame`]
+    /// (a chart with a second axis sets it up before calling this).
+    pub fn decorate<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        chart: &mut Chart2d<'_, DB>,
+        caption: &str,
+        entries: &[Entry],
+        y_desc: &str,
+        y: Range<f64>,
+    ) -> DrawResult<(), DB> {
+        mesh(chart, "time since start (s)", y_desc)?;
+        header(root, chart, caption, entries)?;
         if self.warmup_s > 0.0 {
             chart.draw_series(std::iter::once(Rectangle::new(
                 [(0.0, y.start), (self.warmup_s, y.end)],
@@ -200,7 +214,7 @@ impl TimeAxis {
                 + Text::new("warmup", (4, 4), note_font(palette::FAILURES));
             chart.draw_series(std::iter::once(label))?;
         }
-        Ok(chart)
+        Ok(())
     }
 }
 
@@ -228,7 +242,7 @@ pub fn frame<'a, DB: DrawingBackend, X: AsRangedCoord, Y: AsRangedCoord>(
     if right_axis {
         builder.right_y_label_area_size(RIGHT_AREA_PX);
     } else {
-        builder.margin_right(RIGHT_MARGIN_PX);
+        builder.margin_right(8 + RIGHT_AREA_PX);
     }
     builder.build_cartesian_2d(x, y)
 }

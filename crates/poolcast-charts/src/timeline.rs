@@ -7,7 +7,8 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use poolcast::Report;
 
 use crate::common::{
-    Chart2d, DrawResult, Entry, TimeAxis, dashed, finite_max, fmt_num, message, note_font, y_range,
+    Chart2d, DESC_SIZE, DrawResult, Entry, FONT, LABEL_SIZE, TimeAxis, dashed, finite_max, fmt_num,
+    frame, message, note_font, y_range,
 };
 use crate::palette;
 
@@ -110,7 +111,8 @@ pub fn db_connections<DB: DrawingBackend>(
     no_timeline(&chart, report).map(drop)
 }
 
-/// Timeouts and other failures per second.
+/// Timeouts and other failures per second, with arrivals per second on a
+/// second axis so a burst can be traced to its cause.
 pub fn failures<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     report: &Report,
@@ -120,18 +122,39 @@ pub fn failures<DB: DrawingBackend>(
     let per_s = |v: &[u64]| -> Vec<f64> { v.iter().map(|&c| c as f64 / axis.bucket_s).collect() };
     let timeouts = per_s(&s.timeouts);
     let failures = per_s(&s.failures);
+    let arrivals = per_s(&s.arrivals);
     let max = finite_max(timeouts.iter().chain(&failures).copied());
     let entries = [
         Entry::solid("acquire timeouts", palette::TIMEOUTS),
         Entry::solid("other failures", palette::FAILURES),
+        Entry::solid("arrivals (right)", palette::ARRIVALS),
     ];
-    let mut chart = axis.chart(
+    let y = y_range(max, 1.0);
+    let arrivals_y = y_range(finite_max(arrivals.iter().copied()), 1.0);
+    let mut chart = frame(root, true, 0.0..axis.end_s, y.clone())?
+        .set_secondary_coord(0.0..axis.end_s, arrivals_y);
+    chart
+        .configure_secondary_axes()
+        .y_desc("arrivals per second (1/s)")
+        .y_labels(6)
+        .y_label_formatter(&|v| fmt_num(*v))
+        .axis_desc_style((FONT, DESC_SIZE))
+        .label_style((FONT, LABEL_SIZE).into_font().color(&palette::ARRIVALS))
+        .draw()?;
+    let title = crate::Chart::Failures.title();
+    axis.decorate(
         root,
-        crate::Chart::Failures.title(),
+        &mut chart,
+        title,
         &entries,
-        "requests per second (1/s)",
-        y_range(max, 1.0),
+        "failed requests per second (1/s)",
+        y,
     )?;
+    let points = arrivals.iter().enumerate().map(|(i, v)| (axis.x(i), *v));
+    chart.draw_secondary_series(LineSeries::new(
+        points,
+        palette::ARRIVALS.mix(0.8).stroke_width(1),
+    ))?;
     line(&mut chart, &axis, &failures, palette::FAILURES)?;
     line(&mut chart, &axis, &timeouts, palette::TIMEOUTS)?;
     if !no_timeline(&chart, report)? && max == 0.0 {

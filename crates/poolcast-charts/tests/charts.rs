@@ -104,7 +104,7 @@ fn every_chart_has_its_caption_and_axis_units() {
                 }
                 Chart::Connections => ("time since start (s)", "connections / requests (mean)"),
                 Chart::DbConnections => ("time since start (s)", "connections"),
-                Chart::Failures => ("time since start (s)", "requests per second (1/s)"),
+                Chart::Failures => ("time since start (s)", "failed requests per second (1/s)"),
                 Chart::P99Wait => ("time since start (s)", "p99 acquire wait (ms)"),
             };
             assert_has(&svg, x);
@@ -135,6 +135,7 @@ fn time_series_are_drawn_one_point_per_bucket() {
     );
     assert_eq!(longest(&failures, palette::TIMEOUTS), s.timeouts.len());
     assert_eq!(longest(&failures, palette::FAILURES), s.failures.len());
+    assert_eq!(longest(&failures, palette::ARRIVALS), s.arrivals.len());
     let p99 = svg(Chart::P99Wait, &report, W, H);
     let drawn: usize = polylines(&p99)
         .iter()
