@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::analytic::{self, Mmc};
+use crate::analytic::{self, Assumption, Mmc};
 use crate::dist::mean_ms;
 use crate::report::Report;
 use crate::scenario::Scenario;
@@ -248,7 +248,10 @@ pub fn recommend_with_progress(
     let mut rec = Recommendation {
         pool_max_size: found,
         analytic_max_size,
-        analytic_exact: analytic::assumptions(s).iter().all(|a| a.holds),
+        // Sizes tried stay within the database limit, whatever the base size.
+        analytic_exact: analytic::assumptions(s)
+            .iter()
+            .all(|a| a.holds || a.assumption == Assumption::WithinDbLimit),
         pools,
         db_limit,
         max_size_allowed: allowed,
@@ -362,7 +365,7 @@ fn explain_found(s: &Scenario, rec: &mut Recommendation, seen: &Seen, size: u32)
     if !rec.analytic_exact {
         let broken: Vec<String> = analytic::assumptions(s)
             .into_iter()
-            .filter(|a| !a.holds)
+            .filter(|a| !a.holds && a.assumption != Assumption::WithinDbLimit)
             .map(|a| a.detail)
             .collect();
         rec.notes.push(format!(
@@ -375,6 +378,11 @@ fn explain_found(s: &Scenario, rec: &mut Recommendation, seen: &Seen, size: u32)
     // The sizes where the two disagree lie between them; show the closest to the bound.
     let k = size.min(an);
     let q = analytic::pool_queue(s, k, s.pool.acquire_timeout_ms);
+    let model = if q.timeout_ms.is_some() {
+        "M/M/c+D"
+    } else {
+        "Erlang C"
+    };
     let theory = q
         .served_wait_quantile_ms(0.99)
         .map_or("unbounded".to_string(), |w| format!("{w:.2} ms"));
@@ -382,7 +390,7 @@ fn explain_found(s: &Scenario, rec: &mut Recommendation, seen: &Seen, size: u32)
         format!("{:.2} ms", p.p99_wait_ms)
     });
     rec.notes.push(format!(
-        "the simulation gives {size} and Erlang C {an}: at size {k} the formula's p99 wait is \
+        "the simulation gives {size} and {model} {an}: at size {k} the formula's p99 wait is \
          {theory} and the simulated one {sim}, on either side of the {} ms bound (or of the \
          timeout bound); a finite run samples the tail with noise (run longer to settle it).",
         rec.slo.max_p99_wait_ms
@@ -397,7 +405,21 @@ fn explain_none(s: &Scenario, rec: &mut Recommendation, seen: &Seen) {
         * f64::from(s.workload.queries_per_request)
         * mean_ms(&s.workload.query_ms)
         / 1000.0;
-    let top = seen.values().next_back().map(|(p, _)| *p);
+    // At the largest size tried, only the failure bound broken: pool size is not the cause.
+    let only_failures = seen.values().next_back().is_some_and(|(p, _)| {
+        p.p99_wait_ms <= rec.slo.max_p99_wait_ms
+            && rec
+                .slo
+                .max_timeout_fraction
+                .is_none_or(|m| p.timeout_fraction <= m)
+            && rec
+                .slo
+                .max_failure_fraction
+                .is_some_and(|m| p.failure_fraction > m)
+    });
+    let formulas_fit = rec
+        .analytic_max_size
+        .is_some_and(|n| n <= rec.max_size_allowed);
     let (binding, reason) = match s.database.cores {
         Some(k) if cpu >= f64::from(k) => (
             Binding::DatabaseCores,
@@ -421,7 +443,13 @@ fn explain_none(s: &Scenario, rec: &mut Recommendation, seen: &Seen) {
                 rec.pools
             ),
         ),
-        Some(k) => (
+        _ if only_failures => (
+            Binding::Slo,
+            "requests fail at every size tried (statement timeouts or refused connections), \
+             which a larger pool does not fix."
+                .to_string(),
+        ),
+        Some(k) if formulas_fit => (
             Binding::DatabaseCores,
             format!(
                 "the SLO is missed at every size up to {}: with {k} database cores, larger pools \
@@ -429,23 +457,14 @@ fn explain_none(s: &Scenario, rec: &mut Recommendation, seen: &Seen) {
                 rec.max_size_allowed
             ),
         ),
-        None if top.is_some_and(|p| p.failure_fraction > 0.0 && p.timeout_fraction == 0.0)
-            && rec.slo.max_failure_fraction.is_some() =>
-        {
-            (
-                Binding::Slo,
-                "requests fail at every size tried (statement timeouts or refused connections), \
-                 which a larger pool does not fix."
-                    .to_string(),
-            )
-        }
-        None => (
+        _ => (
             Binding::DatabaseConnections,
             format!(
-                "the SLO needs {} per pool, and {} pools x {} = {} is over the {limit} \
-                 connections the database accepts.",
+                "the SLO is missed at every size up to {} (the formulas ask for {}), and {} pools \
+                 x {} = {} is over the {limit} connections the database accepts.",
+                rec.max_size_allowed,
                 rec.analytic_max_size
-                    .map_or("more connections".to_string(), |n| format!("about {n}")),
+                    .map_or("more than that".to_string(), |n| format!("about {n}")),
                 rec.pools,
                 rec.max_size_allowed + 1,
                 rec.pools * (u64::from(rec.max_size_allowed) + 1)
@@ -484,13 +503,24 @@ fn fixes(s: &Scenario, rec: &Recommendation, binding: Binding, busy: f64, cpu: f
             let mut out = Vec::new();
             let ppi = u64::from(s.fleet.pools_per_instance);
             // The most instances whose pools, sized by the formulas for their
-            // larger share of the load, still fit.
-            let fewer = (1..s.fleet.instances).rev().find_map(|n| {
+            // larger share of the load, still fit. Fewer instances need fewer
+            // connections in all (bigger pools share better), so bisect.
+            let fits = |n: u32| {
                 let mut t = s.clone();
                 t.fleet.instances = n;
                 let size = analytic_size(&t, &rec.slo)?;
                 (u64::from(n) * ppi * u64::from(size) <= limit).then_some((n, size))
-            });
+            };
+            let (mut lo, mut hi) = (0, s.fleet.instances);
+            while hi - lo > 1 {
+                let mid = lo + (hi - lo) / 2;
+                if fits(mid).is_some() {
+                    lo = mid;
+                } else {
+                    hi = mid;
+                }
+            }
+            let fewer = if lo == 0 { None } else { fits(lo) };
             if let Some((n, size)) = fewer {
                 out.push(format!(
                     "run {n} instances instead of {}: each pool then needs about {size} \
