@@ -31,7 +31,7 @@ use plotters::prelude::*;
 use poolcast::sweep::Sweep;
 use poolcast::{Report, Scenario};
 
-pub use common::{TimeAxis, fmt_num};
+pub use common::fmt_num;
 pub use sweep::limit_value;
 pub use wait::cdf_points;
 
