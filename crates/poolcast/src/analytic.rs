@@ -5,6 +5,19 @@
 //! (`poolcast calc`) and the web page. Each queueing result lists the
 //! assumptions it rests on and whether this scenario keeps them, so a reader
 //! knows when to trust the simulation instead. Pure functions, no I/O.
+//!
+//! ```
+//! let s = poolcast::parse(r#"{
+//!     "workload": {"rate_per_s": 900, "query_ms": {"kind": "exponential", "mean": 10}},
+//!     "fleet": {"instances": 1},
+//!     "pool": {"max_size": 10, "min_idle": 10, "acquire_timeout_ms": null},
+//!     "database": {"connect_ms": 0}
+//! }"#).unwrap();
+//! let c = poolcast::analytic::calc(&s);
+//! // 9 erlangs on 10 connections: Erlang C says 67% of acquisitions wait.
+//! assert!((c.erlang_c.p_wait - 0.6687).abs() < 1e-4);
+//! assert!(c.erlang_c.exact);
+//! ```
 
 mod queue;
 mod rules;

@@ -683,6 +683,14 @@ mod tests {
         let broken = check(&r, &tight);
         assert_eq!(broken.len(), 1);
         assert!(broken[0].contains("p99"));
+        // Twice the load the pool can carry and no timeout: the line grows,
+        // and waiters still in it at the end break the wait bound.
+        let mut over = mmc(1800.0, 10.0, 20.0);
+        over.pool.max_size = 5;
+        over.pool.min_idle = 5;
+        let broken = check(&crate::run(&over).unwrap(), &loose);
+        assert_eq!(broken.len(), 1);
+        assert!(broken[0].contains("still waiting"), "{broken:?}");
         let bad = Slo {
             max_timeout_fraction: Some(1.5),
             ..loose

@@ -455,4 +455,33 @@ mod tests {
         close(q.p_timeout(), fresh.p_timeout(), 1e-12);
         close(q.p_wait(), fresh.p_wait(), 1e-12);
     }
+
+    proptest::proptest! {
+        #[test]
+        fn probabilities_are_ordered_and_fall_with_more_connections(
+            c in 1u32..300,
+            load in 0.01f64..2.0,
+            hold_ms in 0.1f64..1000.0,
+            tau_holds in proptest::option::of(0.0f64..20.0),
+        ) {
+            let lambda = load * f64::from(c) / hold_ms;
+            let q = Mmc::new(c, lambda, hold_ms, tau_holds.map(|k| k * hold_ms));
+            let (p_wait, p_to) = (q.p_wait(), q.p_timeout());
+            proptest::prop_assert!((0.0..=1.0).contains(&p_wait), "{q:?}");
+            proptest::prop_assert!(p_to <= p_wait * (1.0 + 1e-12), "{q:?}");
+            let more = q.with_one_more();
+            proptest::prop_assert!(more.p_wait() <= p_wait * (1.0 + 1e-12));
+            proptest::prop_assert!(more.p_timeout() <= p_to * (1.0 + 1e-12) + 1e-300);
+            let t = hold_ms * 0.3;
+            proptest::prop_assert!(q.p_wait_over(2.0 * t) <= q.p_wait_over(t) * (1.0 + 1e-12));
+            if let (Some(p50), Some(p99)) =
+                (q.served_wait_quantile_ms(0.5), q.served_wait_quantile_ms(0.99))
+            {
+                proptest::prop_assert!(0.0 <= p50 && p50 <= p99, "{p50} {p99}");
+                if let Some(tau) = q.timeout_ms {
+                    proptest::prop_assert!(p99 <= tau);
+                }
+            }
+        }
+    }
 }
