@@ -119,6 +119,9 @@ pub fn draw_sweep<DB: DrawingBackend>(
 }
 
 /// `chart` of `report` as an SVG document of `width` x `height` px.
+///
+/// In wasm, call it on the page's main thread: plotters measures text there
+/// through the DOM, which a worker does not have.
 pub fn svg(chart: Chart, report: &Report, width: u32, height: u32) -> String {
     render_svg(width, height, |root| draw(chart, root, report))
 }
