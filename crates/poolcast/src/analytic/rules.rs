@@ -154,6 +154,11 @@ pub fn budget(s: &Scenario) -> Budget {
     };
     let max_size_at_80 = target_80 / pools;
     let pct = share * 100.0;
+    let fit = if max_size_at_80 == 0 {
+        format!("{pools} pools are more than 80% of the connections: run fewer instances")
+    } else {
+        format!("pool.max_size {max_size_at_80} keeps the fleet within 80%")
+    };
     let message = match verdict {
         Verdict::Comfortable => format!(
             "{fleet} of {limit} connections ({pct:.0}%): within the 70% the guides suggest, \
@@ -165,12 +170,12 @@ pub fn budget(s: &Scenario) -> Budget {
         }
         Verdict::OverGuideline => format!(
             "{fleet} of {limit} connections ({pct:.0}%): over the 80% the guides keep free for \
-             deploys, migrations and admin sessions; pool.max_size {max_size_at_80} fits."
+             deploys, migrations and admin sessions; {fit}."
         ),
         Verdict::OverLimit => format!(
             "{fleet} of {limit} connections ({pct:.0}%): over the limit, the database will refuse \
-             connections (\"too many clients\"); pool.max_size {max_size_at_80} fits within 80%, \
-             or put a proxy such as PgBouncer in front."
+             connections (\"too many clients\"); {fit}, or put a proxy such as PgBouncer in \
+             front."
         ),
     };
     Budget {
@@ -236,5 +241,17 @@ mod tests {
         assert_eq!(over.verdict, Verdict::OverLimit);
         assert_eq!((over.headroom, over.headroom_to_80), (-3, -23));
         assert_eq!(over.max_size_at_80, 15);
+        assert!(
+            over.message.contains("pool.max_size 15"),
+            "{}",
+            over.message
+        );
+        let crowd = with(90, 1);
+        assert_eq!(crowd.max_size_at_80, 0);
+        assert!(
+            crowd.message.contains("run fewer instances"),
+            "{}",
+            crowd.message
+        );
     }
 }
