@@ -630,6 +630,26 @@ mod tests {
     }
 
     #[test]
+    fn recommendation_with_a_timeout_agrees_with_mmc_d() {
+        // 600/s x 10 ms with a 10 ms acquire timeout: the simulation (an
+        // independent implementation) and M/M/c+D agree within one size.
+        let mut s = mmc(600.0, 10.0, 300.0);
+        s.pool.acquire_timeout_ms = Some(10.0);
+        let slo = Slo {
+            max_p99_wait_ms: 8.0,
+            max_timeout_fraction: Some(0.001),
+            max_failure_fraction: None,
+        };
+        let rec = recommend(&s, &slo, crate::DEFAULT_MAX_EVENTS).unwrap();
+        let (got, want) = (rec.pool_max_size.unwrap(), rec.analytic_max_size.unwrap());
+        assert!(got.abs_diff(want) <= 1, "{rec:?}");
+        let q = analytic::pool_queue(&s, want, Some(10.0));
+        assert!(q.p_timeout() <= 0.001 && q.served_wait_quantile_ms(0.99).unwrap() <= 8.0);
+        let fewer = analytic::pool_queue(&s, want - 1, Some(10.0));
+        assert!(fewer.p_timeout() > 0.001 || fewer.served_wait_quantile_ms(0.99).unwrap() > 8.0);
+    }
+
+    #[test]
     fn too_many_instances_for_the_database() {
         // 40 instances, 10 busy connections' worth of load; the database takes 17.
         let mut s = mmc(500.0, 20.0, 20.0);
