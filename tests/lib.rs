@@ -67,12 +67,12 @@ pub fn erlang_c(c: u32, a: f64) -> f64 {
 /// Level crossing on the offered waiting time V (Baccelli and Hebuterne
 /// 1981; the M/M/n+G form of Zeltyn and Mandelbaum 2005): below c busy,
 /// V = 0; an arrival that finds c-1 busy makes V jump by Exp(c mu), and so
-/// does every arrival that finds V < tau (it will be served); V falls at rate
-/// 1. That gives the density f(x) = lambda p_{c-1} e^{-g x} for x < tau and
-/// lambda p_{c-1} e^{lambda tau - c mu x} beyond, g = c mu - lambda, so with
-/// J = (1 - e^{-g tau})/g + e^{-g tau}/(c mu) and
-/// E = sum_{k<c} p_k / p_{c-1}: p_{c-1} = 1/(E + lambda J),
-/// P(wait) = lambda J p_{c-1}, P(abandon) = lambda p_{c-1} e^{-g tau}/(c mu).
+/// does every arrival that finds V < tau (it will be served); V falls at
+/// rate one. The density of V is then `lambda p_{c-1} e^{-g x}` below tau
+/// and `lambda p_{c-1} e^{lambda tau - c mu x}` above, with `g = c mu -
+/// lambda`. With `J = (1 - e^{-g tau})/g + e^{-g tau}/(c mu)` and
+/// `E = sum_{k<c} p_k / p_{c-1}`: `p_{c-1} = 1/(E + lambda J)`,
+/// `P(wait) = lambda J p_{c-1}` and `P(abandon) = lambda p_{c-1} e^{-g tau}/(c mu)`.
 pub fn mmc_d(c: u32, lambda: f64, mu: f64, tau: f64) -> (f64, f64) {
     let a = lambda / mu;
     let cmu = f64::from(c) * mu;

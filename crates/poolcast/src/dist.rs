@@ -135,10 +135,19 @@ pub fn s_to_ns(s: f64) -> u64 {
     to_ns(s * 1e9)
 }
 
+/// A non-negative float number of nanoseconds, rounded to an integer.
+#[inline]
+pub fn ns(x: f64) -> u64 {
+    to_ns(x)
+}
+
 #[inline]
 fn to_ns(x: f64) -> u64 {
-    // `as` saturates: negative and NaN give 0, huge values u64::MAX.
-    (x + 0.5) as u64
+    // Draws are never negative. Going through i64 is a cheaper conversion
+    // than straight to u64 and the same for every value below 2^63 ns
+    // (292 years); larger values (an infinite lognormal tail) saturate.
+    debug_assert!(x >= 0.0, "negative duration {x}");
+    (x + 0.5) as i64 as u64
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@
 use rand::{RngExt, SeedableRng};
 use rand_distr::Exp1;
 
-use crate::dist::{Sampler, SimRng, ms_to_ns, s_to_ns};
+use crate::dist::{Sampler, SimRng, ms_to_ns, ns, s_to_ns};
 use crate::pool::{Conn, NONE, Pool, Req, Slab};
 use crate::ps::Cpu;
 use crate::queue::{Event, EventQueue, Time};
@@ -36,6 +36,15 @@ pub(crate) struct Config {
     pub db_limit: u64,
 }
 
+/// Mean gap between Poisson arrivals at `rate_per_s`, ns; 0 for no arrivals.
+fn gap_mean_ns(rate_per_s: f64) -> f64 {
+    if rate_per_s > 0.0 {
+        1e9 / rate_per_s
+    } else {
+        0.0
+    }
+}
+
 /// A running simulation of one scenario.
 pub struct Sim {
     pub(crate) scenario: Scenario,
@@ -52,7 +61,8 @@ pub struct Sim {
     pub(crate) levels: Levels,
     pub(crate) stats: Stats,
     pub(crate) events: u64,
-    rate: f64,
+    /// Mean gap between arrivals at the current rate, ns (0: no arrivals).
+    gap_mean_ns: f64,
     steps: Vec<(Time, f64)>,
     next_step: usize,
     done: bool,
@@ -102,9 +112,9 @@ impl Sim {
             cpu: cores.map(Cpu::new),
             ps_dirty: false,
             levels: Levels::default(),
-            stats: Stats::new(warmup, end, cores.map_or(0, u64::from)),
+            stats: Stats::new(warmup, end),
             events: 0,
-            rate: s.rate_at(0.0),
+            gap_mean_ns: gap_mean_ns(s.rate_at(0.0)),
             steps,
             next_step: 0,
             done: false,
@@ -193,9 +203,9 @@ impl Sim {
 
     #[inline]
     fn schedule_arrival(&mut self) {
-        if self.rate > 0.0 {
-            let gap_s: f64 = self.rng.sample::<f64, _>(Exp1) / self.rate;
-            let t = self.now.saturating_add(s_to_ns(gap_s));
+        if self.gap_mean_ns > 0.0 {
+            let gap = self.rng.sample::<f64, _>(Exp1) * self.gap_mean_ns;
+            let t = self.now.saturating_add(ns(gap));
             if t < self.end {
                 self.queue.set_arrival(t);
             }
@@ -203,7 +213,7 @@ impl Sim {
     }
 
     fn on_rate_change(&mut self) {
-        self.rate = self.steps[self.next_step].1;
+        self.gap_mean_ns = gap_mean_ns(self.steps[self.next_step].1);
         self.next_step += 1;
         // Poisson arrivals are memoryless: drop the pending one and redraw.
         self.queue.clear_arrival();
@@ -371,7 +381,7 @@ impl Sim {
                 break;
             }
             self.pools[pool as usize].idle.pop_front();
-            self.levels.idle -= 1;
+            self.levels.idle.add(self.now, -1);
             self.close(front);
         }
         self.arm_reap(pool);
@@ -388,7 +398,7 @@ impl Sim {
         }
         self.conns[conn].idle_since = self.now;
         self.pools[pool as usize].idle.push_back(conn);
-        self.levels.idle += 1;
+        self.levels.idle.add(self.now, 1);
         self.arm_reap(pool);
     }
 
@@ -412,7 +422,7 @@ impl Sim {
         }
         let live = |c: u32, s: u32| conns[c].qseq == s && conns[c].in_query;
         let done = cpu.pop_done(self.now, live);
-        self.levels.ps_active = cpu.active;
+        self.levels.busy_cores.set(self.now, cpu.busy_cores());
         self.ps_dirty = true;
         if let Some((conn, _)) = done {
             self.query_finished(conn, false);
@@ -426,7 +436,7 @@ impl Sim {
         }
         if let Some(cpu) = self.cpu.as_mut() {
             cpu.cancel(self.now);
-            self.levels.ps_active = cpu.active;
+            self.levels.busy_cores.set(self.now, cpu.busy_cores());
             self.ps_dirty = true;
         }
         self.query_finished(conn, true);

@@ -36,7 +36,7 @@ impl Sim {
             self.stats.counters.attempts += 1;
         }
         if let Some(conn) = self.pools[pool as usize].idle.pop_back() {
-            self.levels.idle -= 1;
+            self.levels.idle.add(self.now, -1);
             self.stats.served(self.now, self.now);
             self.assign(conn, id);
             return;
@@ -95,10 +95,10 @@ impl Sim {
         let p = &mut self.pools[pool as usize];
         p.waiting += 1;
         if p.waiting == 1 {
-            self.levels.pools_waiting += 1;
+            self.levels.pools_waiting.add(self.now, 1);
         }
-        self.levels.waiting += 1;
-        self.stats.note_waiting(self.now, self.levels.waiting);
+        self.levels.waiting.add(self.now, 1);
+        self.stats.note_waiting(self.now, self.levels.waiting.value);
     }
 
     #[inline]
@@ -109,9 +109,9 @@ impl Sim {
         let p = &mut self.pools[pool as usize];
         p.waiting -= n;
         if p.waiting == 0 {
-            self.levels.pools_waiting -= 1;
+            self.levels.pools_waiting.add(self.now, -1);
         }
-        self.levels.waiting -= u64::from(n);
+        self.levels.waiting.add(self.now, -i64::from(n));
     }
 
     /// Whether a waiter entry is stale (its request finished or failed).
@@ -234,7 +234,7 @@ impl Sim {
         let pool = c.pool as usize;
         self.pools[pool].busy += 1;
         debug_assert!(self.pools[pool].busy <= self.pools[pool].total);
-        self.levels.busy += 1;
+        self.levels.busy.add(self.now, 1);
         self.reqs[id].running += 1;
         self.start_query(conn);
     }
@@ -262,7 +262,7 @@ impl Sim {
             }
             Some(cpu) => {
                 cpu.start(self.now, conn, seq, work);
-                self.levels.ps_active = cpu.active;
+                self.levels.busy_cores.set(self.now, cpu.busy_cores());
                 self.ps_dirty = true;
                 if let Some(st) = self.cfg.statement_timeout {
                     self.queue
@@ -350,7 +350,7 @@ impl Sim {
         let (pool, uses, retire_at) = (c.pool, c.uses, c.retire_at);
         self.reqs[id].running -= 1;
         self.pools[pool as usize].busy -= 1;
-        self.levels.busy -= 1;
+        self.levels.busy.add(self.now, -1);
         let worn = self.cfg.max_uses.is_some_and(|m| uses >= m);
         if worn || self.now >= retire_at {
             self.close(conn);

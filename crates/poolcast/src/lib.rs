@@ -24,6 +24,7 @@ pub mod analytic;
 mod dist;
 mod engine;
 mod flow;
+mod hist;
 mod pool;
 mod ps;
 mod queue;

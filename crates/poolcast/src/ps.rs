@@ -51,6 +51,11 @@ impl Cpu {
         }
     }
 
+    /// Cores in use: min(running queries, cores).
+    pub fn busy_cores(&self) -> u64 {
+        self.active.min(self.cores as u64)
+    }
+
     /// Moves the virtual clock up to `now`.
     pub fn advance(&mut self, now: Time) {
         if self.active > 0 {

@@ -1,8 +1,8 @@
 //! The event queue: a binary heap keyed by (time, sequence), so events with
 //! equal time come out in the order they were scheduled.
 
+use dary_heap::QuaternaryHeap;
 use std::cmp::Ordering;
-use std::collections::BinaryHeap;
 
 /// Simulated time: integer nanoseconds since the start of the run.
 pub type Time = u64;
@@ -59,7 +59,7 @@ impl PartialOrd for Entry {
     }
 }
 impl Ord for Entry {
-    // Reversed: BinaryHeap is a max-heap and we want the earliest first.
+    // Reversed: the heap is a max-heap and we want the earliest first.
     fn cmp(&self, other: &Self) -> Ordering {
         other.key.cmp(&self.key)
     }
@@ -72,7 +72,7 @@ impl Ord for Entry {
 /// simple request); it takes part in the same (time, sequence) order.
 #[derive(Debug, Default)]
 pub struct EventQueue {
-    heap: BinaryHeap<Entry>,
+    heap: QuaternaryHeap<Entry>,
     arrival: Option<Entry>,
     seq: u64,
 }

@@ -1,147 +1,100 @@
 //! Streaming statistics: counters, histograms and time integrals, with memory
 //! that does not grow with the length of the run.
 //!
-//! The engine keeps the current [`Levels`] and calls [`Stats::advance`] before
-//! it changes them, so each level is integrated over the time it held.
+//! Fleet-wide levels (busy, idle, waiting, ...) are integrated lazily: a
+//! [`Level`] keeps `sum(t x delta)` of its changes, so its area up to any time
+//! T is `value x T - offset`. A change costs one multiply-add and time passing
+//! costs nothing; snapshots at the end of the warmup and at each bucket edge
+//! turn the areas into window and per-bucket averages.
 
-use hdrhistogram::Histogram;
-
+use crate::hist::LogHist;
 use crate::queue::Time;
-use crate::report::{Series, Summary, Timeline, WaitHistogram};
+use crate::report::{Series, Timeline};
 
 /// Most buckets a timeline has, whatever the duration.
 pub const MAX_BUCKETS: u64 = 600;
+
+/// One fleet-wide quantity and its running integral over time.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Level {
+    /// Current value.
+    pub value: u64,
+    /// Sum of `t x delta` over all changes.
+    offset: i128,
+}
+
+impl Level {
+    /// Changes the value by `delta` at time `now`.
+    #[inline]
+    pub fn add(&mut self, now: Time, delta: i64) {
+        debug_assert!(
+            delta >= 0 || self.value >= delta.unsigned_abs(),
+            "level below zero"
+        );
+        self.value = self.value.wrapping_add_signed(delta);
+        self.offset += i128::from(now) * i128::from(delta);
+    }
+
+    /// Sets the value at time `now`.
+    #[inline]
+    pub fn set(&mut self, now: Time, value: u64) {
+        let delta = value as i128 - self.value as i128;
+        self.value = value;
+        self.offset += i128::from(now) * delta;
+    }
+
+    /// Integral of the value from time 0 to `t` (value x ns).
+    fn area(&self, t: Time) -> u128 {
+        (i128::from(self.value) * i128::from(t) - self.offset) as u128
+    }
+}
 
 /// Fleet-wide quantities whose time averages are reported.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Levels {
     /// Connections lent to requests.
-    pub busy: u64,
+    pub busy: Level,
     /// Open connections sitting idle in pools.
-    pub idle: u64,
+    pub idle: Level,
     /// Live waiters.
-    pub waiting: u64,
+    pub waiting: Level,
     /// Pools with at least one waiter.
-    pub pools_waiting: u64,
+    pub pools_waiting: Level,
+    /// Cores in use: min(queries running, cores).
+    pub busy_cores: Level,
     /// Client connections the database holds, open or opening.
     pub db_conns: u64,
-    /// Queries running under processor sharing.
-    pub ps_active: u64,
 }
 
-/// A histogram of durations in ns with an exact mean and maximum.
-#[derive(Debug, Clone)]
-pub struct DurationHist {
-    hist: Histogram<u64>,
-    /// Zero values not yet in `hist` (most waits are zero; counting them
-    /// here keeps them off the hot path).
-    zeros: u64,
-    sum_ns: u128,
-    max_ns: u64,
+/// Integrals of the levels from the start of the run to one moment.
+#[derive(Debug, Clone, Copy, Default)]
+struct Areas {
+    waiting: u128,
+    busy: u128,
+    idle: u128,
+    pools_waiting: u128,
+    cores: u128,
 }
 
-impl DurationHist {
-    /// `sigfig` significant digits of precision (3 gives 0.1% relative error).
-    pub fn new(sigfig: u8) -> DurationHist {
-        DurationHist {
-            // 2^60 ns is 36 years; the bounds are constants that are valid.
-            hist: Histogram::new_with_bounds(1, 1 << 60, sigfig).expect("valid histogram bounds"),
-            zeros: 0,
-            sum_ns: 0,
-            max_ns: 0,
+impl Areas {
+    fn at(lv: &Levels, t: Time) -> Areas {
+        Areas {
+            waiting: lv.waiting.area(t),
+            busy: lv.busy.area(t),
+            idle: lv.idle.area(t),
+            pools_waiting: lv.pools_waiting.area(t),
+            cores: lv.busy_cores.area(t),
         }
     }
 
-    /// Adds one value.
-    #[inline]
-    pub fn record(&mut self, ns: u64) {
-        if ns == 0 {
-            self.zeros += 1;
-            return;
+    fn minus(&self, o: &Areas) -> Areas {
+        Areas {
+            waiting: self.waiting - o.waiting,
+            busy: self.busy - o.busy,
+            idle: self.idle - o.idle,
+            pools_waiting: self.pools_waiting - o.pools_waiting,
+            cores: self.cores - o.cores,
         }
-        self.hist.saturating_record(ns);
-        self.sum_ns += u128::from(ns);
-        self.max_ns = self.max_ns.max(ns);
-    }
-
-    /// Whether nothing was recorded.
-    pub fn is_empty(&self) -> bool {
-        self.hist.is_empty() && self.zeros == 0
-    }
-
-    /// Moves the counted zeros into the histogram before it is read.
-    fn settle(&mut self) {
-        if self.zeros > 0 {
-            self.hist.saturating_record_n(0, self.zeros);
-            self.zeros = 0;
-        }
-    }
-
-    /// Nearest-rank quantile in ms (0 when empty), never above the exact max.
-    pub fn quantile_ms(&mut self, q: f64) -> f64 {
-        self.settle();
-        if self.hist.is_empty() {
-            return 0.0;
-        }
-        let v = self.hist.value_at_quantile(q).min(self.max_ns);
-        v as f64 / 1e6
-    }
-
-    /// Mean, percentiles and maximum in ms.
-    pub fn summary(&mut self) -> Summary {
-        self.settle();
-        let n = self.hist.len();
-        Summary {
-            mean: if n == 0 {
-                0.0
-            } else {
-                (self.sum_ns as f64 / n as f64) / 1e6
-            },
-            p50: self.quantile_ms(0.50),
-            p95: self.quantile_ms(0.95),
-            p99: self.quantile_ms(0.99),
-            max: self.max_ns as f64 / 1e6,
-        }
-    }
-
-    /// Counts by 1-2-5 bounds from 0 up to the largest value (see [`WaitHistogram`]).
-    pub fn buckets(&mut self) -> WaitHistogram {
-        self.settle();
-        let mut out = WaitHistogram::default();
-        if self.hist.is_empty() {
-            return out;
-        }
-        let mut low = 0u64;
-        let mut high = 0u64;
-        let mut decade_ns = 1_000u64;
-        let mut step = 0;
-        loop {
-            // Values equivalent to `high` share its bucket, so bucket edges
-            // carry the histogram's own 0.1% resolution.
-            out.le_ms.push(high as f64 / 1e6);
-            out.counts.push(self.hist.count_between(low, high));
-            if high >= self.max_ns {
-                break;
-            }
-            low = self.hist.next_non_equivalent(high);
-            high = decade_ns * [1, 2, 5][step];
-            step += 1;
-            if step == 3 {
-                step = 0;
-                decade_ns *= 10;
-            }
-        }
-        out
-    }
-
-    /// Forgets everything.
-    pub fn reset(&mut self) {
-        if !self.hist.is_empty() {
-            self.hist.reset();
-        }
-        self.zeros = 0;
-        self.sum_ns = 0;
-        self.max_ns = 0;
     }
 }
 
@@ -163,35 +116,7 @@ pub struct Counters {
     pub query_ns: u128,
 }
 
-/// Integrals of the levels over time (level x ns), from the start of the run.
-#[derive(Debug, Clone, Copy, Default)]
-struct Areas {
-    waiting: u128,
-    busy: u128,
-    idle: u128,
-    pools_waiting: u128,
-    cores: u128,
-}
-
-impl Areas {
-    #[inline]
-    fn add(&mut self, lv: &Levels, cores: u64, dt: u64) {
-        let dt = u128::from(dt);
-        self.waiting += u128::from(lv.waiting) * dt;
-        self.busy += u128::from(lv.busy) * dt;
-        self.idle += u128::from(lv.idle) * dt;
-        self.pools_waiting += u128::from(lv.pools_waiting) * dt;
-        if cores > 0 {
-            self.cores += u128::from(lv.ps_active.min(cores)) * dt;
-        }
-    }
-}
-
 /// Everything measured while the engine runs.
-///
-/// One set of running integrals covers the whole run; a snapshot at the end
-/// of the warmup and one at each bucket edge turn it into window averages and
-/// per-bucket averages, so the hot path integrates each level once.
 #[derive(Debug)]
 pub struct Stats {
     /// Start of the measured window.
@@ -199,13 +124,10 @@ pub struct Stats {
     /// End of the run.
     pub end: Time,
     pub counters: Counters,
-    pub wait: DurationHist,
-    pub latency: DurationHist,
+    pub wait: LogHist,
+    pub latency: LogHist,
     /// Most database connections at any moment of the run.
     pub peak_db: u64,
-    cores: u64,
-    last: Time,
-    areas: Areas,
     at_warmup: Option<Areas>,
     /// The next warmup end or bucket edge (`Time::MAX` when none is left).
     next_mark: Time,
@@ -213,23 +135,18 @@ pub struct Stats {
 }
 
 impl Stats {
-    /// Statistics for a run that measures `[warmup, end)` with `cores` (0: none).
-    pub fn new(warmup: Time, end: Time, cores: u64) -> Stats {
-        let timeline = TimelineBuilder::new(end);
-        let at_warmup = (warmup == 0).then(Areas::default);
+    /// Statistics for a run that measures `[warmup, end)`.
+    pub fn new(warmup: Time, end: Time) -> Stats {
         let mut st = Stats {
             warmup,
             end,
             counters: Counters::default(),
-            wait: DurationHist::new(3),
-            latency: DurationHist::new(3),
+            wait: LogHist::default(),
+            latency: LogHist::default(),
             peak_db: 0,
-            cores,
-            last: 0,
-            areas: Areas::default(),
-            at_warmup,
+            at_warmup: (warmup == 0).then(Areas::default),
             next_mark: 0,
-            timeline,
+            timeline: TimelineBuilder::new(end),
         };
         st.next_mark = st.compute_next_mark();
         st
@@ -255,30 +172,25 @@ impl Stats {
         t >= self.warmup
     }
 
-    /// Integrates `levels` from the last call up to `now`.
+    /// Takes the snapshots of any marks (warmup end, bucket edges) at or
+    /// before `now`; call before changing the levels at `now`.
     #[inline]
     pub fn advance(&mut self, now: Time, levels: &Levels) {
         if now >= self.next_mark {
             self.cross_marks(now, levels);
         }
-        if now > self.last {
-            self.areas.add(levels, self.cores, now - self.last);
-            self.last = now;
-        }
     }
 
-    /// Integrates up to each mark before `now` and takes its snapshot.
     #[cold]
     fn cross_marks(&mut self, now: Time, levels: &Levels) {
         while self.next_mark <= now {
             let mark = self.next_mark;
-            self.areas.add(levels, self.cores, mark - self.last);
-            self.last = mark;
+            let areas = Areas::at(levels, mark);
             if mark == self.warmup && self.at_warmup.is_none() {
-                self.at_warmup = Some(self.areas);
+                self.at_warmup = Some(areas);
             }
             if mark == self.timeline.bucket_end {
-                self.timeline.close(&self.areas, levels);
+                self.timeline.close(&areas, levels);
             }
             self.next_mark = self.compute_next_mark();
         }
@@ -327,42 +239,31 @@ impl Stats {
         self.timeline.failures += 1;
     }
 
-    fn window(&self) -> (Areas, f64) {
-        let base = self.at_warmup.unwrap_or_default();
-        let a = &self.areas;
-        let d = Areas {
-            waiting: a.waiting - base.waiting,
-            busy: a.busy - base.busy,
-            idle: a.idle - base.idle,
-            pools_waiting: a.pools_waiting - base.pools_waiting,
-            cores: a.cores - base.cores,
-        };
-        (d, (self.last.saturating_sub(self.warmup)).max(1) as f64)
-    }
-
-    /// Time-average busy connections over the window.
-    pub fn mean_busy(&self) -> f64 {
-        let (d, w) = self.window();
-        d.busy as f64 / w
-    }
-
-    /// Time-average number of pools with waiters over the window.
-    pub fn mean_pools_waiting(&self) -> f64 {
-        let (d, w) = self.window();
-        d.pools_waiting as f64 / w
-    }
-
-    /// Time-average busy cores over the window.
-    pub fn mean_busy_cores(&self) -> f64 {
-        let (d, w) = self.window();
-        d.cores as f64 / w
-    }
-
-    /// Integrates to the end of the run and closes the timeline.
-    pub fn finish_timeline(&mut self, levels: &Levels) -> Timeline {
+    /// Closes the timeline at the end of the run and returns it with the
+    /// window's time averages.
+    pub fn finish(&mut self, levels: &Levels) -> (Timeline, WindowMeans) {
         self.advance(self.end, levels);
-        self.timeline.finish(&self.areas, levels)
+        let at_end = Areas::at(levels, self.end);
+        let d = at_end.minus(&self.at_warmup.unwrap_or_default());
+        let width = (self.end - self.warmup).max(1) as f64;
+        let means = WindowMeans {
+            busy: d.busy as f64 / width,
+            pools_waiting: d.pools_waiting as f64 / width,
+            busy_cores: d.cores as f64 / width,
+        };
+        (self.timeline.finish(&at_end, levels), means)
     }
+}
+
+/// Time averages over the measured window.
+#[derive(Debug, Clone, Copy)]
+pub struct WindowMeans {
+    /// Busy connections.
+    pub busy: f64,
+    /// Pools with waiters.
+    pub pools_waiting: f64,
+    /// Busy cores.
+    pub busy_cores: f64,
 }
 
 /// Builds the per-bucket series as time goes by.
@@ -378,7 +279,7 @@ struct TimelineBuilder {
     timeouts: u64,
     failures: u64,
     arrivals: u64,
-    wait: DurationHist,
+    wait: LogHist,
     series: Series,
 }
 
@@ -396,7 +297,7 @@ impl TimelineBuilder {
             timeouts: 0,
             failures: 0,
             arrivals: 0,
-            wait: DurationHist::new(2),
+            wait: LogHist::default(),
             series: Series::default(),
         }
     }
@@ -478,47 +379,32 @@ mod tests {
     }
 
     #[test]
-    fn quantiles_are_nearest_rank_within_precision() {
-        let mut h = DurationHist::new(3);
-        for v in 1..=1000u64 {
-            h.record(v * 1_000_000);
-        }
-        let s = h.summary();
-        assert!((s.p50 - 500.0).abs() / 500.0 < 0.001, "{}", s.p50);
-        assert!((s.p99 - 990.0).abs() / 990.0 < 0.001, "{}", s.p99);
-        assert_eq!(s.max, 1000.0);
-        assert!((s.mean - 500.5).abs() < 1e-9);
-    }
-
-    #[test]
-    fn wait_buckets_count_every_value_once() {
-        let mut h = DurationHist::new(3);
-        for ns in [0, 0, 500, 1_500, 3_000_000, 70_000_000] {
-            h.record(ns);
-        }
-        let b = h.buckets();
-        assert_eq!(b.counts.iter().sum::<u64>(), 6);
-        assert_eq!(&b.le_ms[..4], &[0.0, 0.001, 0.002, 0.005]);
-        assert_eq!(b.counts[..3], [2, 1, 1]);
-        assert_eq!(*b.le_ms.last().unwrap(), 100.0);
-    }
-
-    #[test]
     fn timeline_averages_levels_over_each_bucket() {
-        // 10 s run, 0.1 s buckets (100 of them): busy is 2 in the first half
-        // of the first bucket and 4 afterwards.
-        let mut st = Stats::new(0, 10_000_000_000, 0);
-        let mut lv = Levels {
-            busy: 2,
-            ..Levels::default()
-        };
+        // 10 s run in 0.02 s buckets (500 of them): busy is 2 until 50 ms
+        // (the middle of the third bucket) and 4 afterwards.
+        let mut st = Stats::new(0, 10_000_000_000);
+        let mut lv = Levels::default();
+        lv.busy.add(0, 2);
         st.advance(50_000_000, &lv);
-        lv.busy = 4;
-        let tl = st.finish_timeline(&lv);
+        lv.busy.add(50_000_000, 2);
+        let (tl, means) = st.finish(&lv);
         assert_eq!(tl.bucket_s, 0.02);
         assert_eq!(tl.series.busy.len(), 500);
         assert!((tl.series.busy[0] - 2.0).abs() < 1e-12);
         assert!((tl.series.busy[2] - 3.0).abs() < 1e-12);
         assert!((tl.series.busy[499] - 4.0).abs() < 1e-12);
+        assert!((means.busy - (2.0 * 0.05 + 4.0 * 9.95) / 10.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn window_averages_start_after_warmup() {
+        // Busy 1 for the first second (warmup), 3 after; window [1 s, 3 s).
+        let mut st = Stats::new(1_000_000_000, 3_000_000_000);
+        let mut lv = Levels::default();
+        lv.busy.add(0, 1);
+        st.advance(1_000_000_000, &lv);
+        lv.busy.add(1_000_000_000, 2);
+        let (_, means) = st.finish(&lv);
+        assert!((means.busy - 3.0).abs() < 1e-12, "{}", means.busy);
     }
 }

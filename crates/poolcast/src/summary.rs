@@ -9,7 +9,7 @@ fn ratio(a: u64, b: u64) -> f64 {
 }
 
 pub(crate) fn build(sim: &mut Sim) -> Report {
-    let timeline = sim.stats.finish_timeline(&sim.levels);
+    let (timeline, means) = sim.stats.finish(&sim.levels);
     let wait_ms = sim.stats.wait.summary();
     let wait_histogram = sim.stats.wait.buckets();
     let latency_ms = sim.stats.latency.summary();
@@ -37,18 +37,15 @@ pub(crate) fn build(sim: &mut Sim) -> Report {
         },
         latency_ms,
         pool: PoolStats {
-            utilization: st.mean_busy() / (pools * f64::from(s.pool.max_size)),
-            exhausted_fraction: st.mean_pools_waiting() / pools,
+            utilization: means.busy / (pools * f64::from(s.pool.max_size)),
+            exhausted_fraction: means.pools_waiting / pools,
             peak_waiting: c.peak_waiting,
         },
         database: DatabaseStats {
             peak_connections: st.peak_db,
             too_many_clients: c.too_many_clients,
             statement_timeouts: c.statement_timeouts,
-            core_utilization: s
-                .database
-                .cores
-                .map(|k| st.mean_busy_cores() / f64::from(k)),
+            core_utilization: s.database.cores.map(|k| means.busy_cores / f64::from(k)),
             mean_query_ms: if c.queries == 0 {
                 0.0
             } else {

@@ -73,7 +73,7 @@ pub fn with_field(base: &Scenario, path: &str, value: f64) -> Result<Scenario, S
         .ok_or_else(|| bad("no such field in the scenario".into()))?;
     // Whole values go in as integers, which float fields accept too; a
     // fraction sent to a whole-number field fails parsing, naming the field.
-    *slot = if value.fract() == 0.0 && value >= 0.0 && value < 9e15 {
+    *slot = if value.fract() == 0.0 && (0.0..9e15).contains(&value) {
         serde_json::Value::from(value as u64)
     } else {
         serde_json::Value::from(value)
@@ -84,7 +84,7 @@ pub fn with_field(base: &Scenario, path: &str, value: f64) -> Result<Scenario, S
 /// The values `from, from + step, ...` up to `to` (inclusive, with a little
 /// slack for rounding).
 pub fn range(from: f64, to: f64, step: f64) -> Result<Vec<f64>, String> {
-    if !(step > 0.0) || !from.is_finite() || !to.is_finite() || to < from {
+    if step.is_nan() || step <= 0.0 || !from.is_finite() || !to.is_finite() || to < from {
         return Err(format!(
             "need from <= to and step > 0, got from {from} to {to} step {step}"
         ));

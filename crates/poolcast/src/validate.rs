@@ -311,10 +311,10 @@ impl Checker {
                 self.range_f(&format!("{field}.p99"), p99, 0.000_001, MAX_MS);
             }
         }
-        if self.errors.len() == before {
-            if let Err(message) = lognormal_params(d) {
-                self.err(field, message);
-            }
+        if self.errors.len() == before
+            && let Err(message) = lognormal_params(d)
+        {
+            self.err(field, message);
         }
     }
 }
