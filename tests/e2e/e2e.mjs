@@ -158,6 +158,9 @@ async function main() {
     const notice = await mangled.textContent(tid('notices'));
     check(/could not be read/.test(notice) && (await mangled.inputValue(tid('f-pool-max-size'))) === '20',
       'a mangled link shows a message and the defaults');
+    await mangled.evaluate((h) => { location.hash = h; }, new URL(link).hash);
+    await waitForRun(mangled, "Pool larger than the database's cores: 4 x 20 on 8 cores");
+    check((await mangled.inputValue(tid('f-database-cores'))) === '8', 'a link pasted into an open tab loads its scenario');
 
     // 5. A DATABASE_URL fills fields and keeps no credentials.
     await fresh.fill(tid('env-text'), 'postgresql://u:hunter2@db.internal:5432/app?connection_limit=7&pool_timeout=3&connect_timeout=60');
@@ -179,7 +182,31 @@ async function main() {
     await fresh.waitForSelector(tid('progress'), { state: 'detached', timeout: 5000 });
     check((await fresh.textContent(tid('notices'))).includes('Run cancelled'), 'Cancel stops the run');
 
-    // 7. wasm vs native speed on a benchmark scenario (when the CLI is built).
+    // 7. The calculator: a sweep of pool size over workers, a recommendation.
+    await page.selectOption(tid('preset'), 'mega-directory');
+    await waitForRun(page, 'Mega Directory: 3 instances x 10, pool_timeout 20 s');
+    check(/Little's law/.test(await page.textContent(tid('calc-formulas'))), 'the calculator shows the formulas');
+    await page.click(tid('sweep'));
+    await page.click(tid('recommend'));
+    await page.waitForFunction(() => {
+      const e = document.querySelector('[data-testid="sweep-progress"]');
+      return e && /^(\d+) \/ \1 points/.test(e.textContent);
+    }, null, { timeout: 120000 });
+    const sweepInk = await page.$eval(tid('chart-sweep'), (c) => {
+      const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      let n = 0;
+      for (let i = 0; i < d.length; i += 4) if (d[i] < 250 || d[i + 1] < 250 || d[i + 2] < 250) n++;
+      return n / (c.width * c.height);
+    });
+    check(sweepInk > 0.005, `the sweep chart is drawn (${(sweepInk * 100).toFixed(1)} % inked)`);
+    await page.waitForFunction(() => {
+      const e = document.querySelector('[data-testid="advice"]');
+      return e && !e.textContent.startsWith('Searching');
+    }, null, { timeout: 120000 });
+    const advice = await page.textContent(tid('advice'));
+    check(/max size \d+ per pool|No pool size/.test(advice), `recommendation: ${advice.slice(0, 100)}`);
+
+    // 8. wasm vs native speed on a benchmark scenario (when the CLI is built).
     const bench = { name: 'benchmark', duration_s: 3000, warmup_s: 30 };
     await page.click('summary:has-text("Import scenario JSON")');
     await page.fill(tid('import-text'), JSON.stringify(bench));
@@ -206,7 +233,7 @@ async function main() {
       console.log(`(no native CLI at ${native}: build it with cargo build --release -p poolcast-cli for the ratio)`);
     }
 
-    // 8. Screenshot of the preset's results.
+    // 9. Screenshot of the preset's results.
     await page.selectOption(tid('preset'), 'enhancement-12');
     await waitForRun(page, '4 instances x 20 vs max_connections 100');
     await page.click(tid('dismiss'));

@@ -6,6 +6,8 @@ use std::rc::Rc;
 
 use gloo::timers::callback::Timeout;
 use poolcast::Scenario;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::Closure;
 use yew::prelude::*;
 
 use crate::components::calculator::Calculator;
@@ -233,6 +235,44 @@ pub fn app() -> Html {
         browser::set_fragment(&permalink::encode(s));
         browser::save_scenario(s);
     });
+
+    // A link pasted into this tab's address bar changes only the fragment.
+    {
+        let d = dispatcher.clone();
+        use_effect_with((), move |_| {
+            let listener = Closure::<dyn FnMut()>::new(move || {
+                let notice = match permalink::decode(&browser::fragment()) {
+                    Ok(s) => {
+                        let notice = Notice::new(Tone::Info, "Opened the scenario from the link.");
+                        return d.dispatch(Action::Load {
+                            scenario: Box::new(s),
+                            notices: vec![notice],
+                        });
+                    }
+                    Err(LinkError::NotALink) => return,
+                    Err(e) => {
+                        Notice::new(Tone::Error, format!("{e}. The form was left as it was."))
+                    }
+                };
+                d.dispatch(Action::Notify(notice));
+            });
+            let window = web_sys::window();
+            if let Some(w) = &window {
+                let _ = w.add_event_listener_with_callback(
+                    "hashchange",
+                    listener.as_ref().unchecked_ref(),
+                );
+            }
+            move || {
+                if let Some(w) = &window {
+                    let _ = w.remove_event_listener_with_callback(
+                        "hashchange",
+                        listener.as_ref().unchecked_ref(),
+                    );
+                }
+            }
+        });
+    }
 
     // Run at load when the scenario is small or came from a link, and
     // re-run small scenarios shortly after the last edit.

@@ -81,6 +81,8 @@ pub fn verdict(r: &Report) -> (Level, String) {
 pub fn fmt_ms(ms: f64) -> String {
     if !ms.is_finite() {
         "–".into()
+    } else if ms == 0.0 {
+        "0 ms".into()
     } else if ms >= 10_000.0 {
         format!("{:.1} s", ms / 1000.0)
     } else if ms >= 100.0 {
@@ -141,6 +143,7 @@ mod tests {
     fn formats() {
         assert_eq!(fmt_ms(3.04), "3.0 ms");
         assert_eq!(fmt_ms(20_000.0), "20.0 s");
+        assert_eq!(fmt_ms(0.0), "0 ms");
         assert_eq!(fmt_pct(0.0), "0 %");
         assert_eq!(fmt_pct(0.1234), "12.34 %");
     }
