@@ -171,6 +171,31 @@ async function main() {
     check(/ignored: connect_timeout/.test(envNotice) && !envNotice.includes('hunter2'), 'it lists what it ignored, no password');
     check(!(await fresh.evaluate(() => location.hash + JSON.stringify(localStorage))).includes('hunter2'), 'no password in the link or storage');
 
+    // 5b. Exports download real files; an import with an unknown field is refused by name.
+    const download = async (p, click) => {
+      const [d] = await Promise.all([p.waitForEvent('download'), click()]);
+      const file = join(artifacts, d.suggestedFilename());
+      await d.saveAs(file);
+      return { name: d.suggestedFilename(), text: await readFile(file, 'utf8') };
+    };
+    await page.click(tid('export-menu'));
+    const scen = await download(page, () => page.click(tid('export-scenario')));
+    check(JSON.parse(scen.text).database.cores === 8, `scenario JSON export (${scen.name})`);
+    const csv = await download(page, () => page.click(tid('export-csv')));
+    check(csv.text.startsWith('t_s,arrivals,waiting,busy') && csv.text.split('\n').length > 100, `timeline CSV export (${csv.name})`);
+    const rep = await download(page, () => page.click(tid('export-report')));
+    check(JSON.parse(rep.text).requests.arrived > 0, `report JSON export (${rep.name})`);
+    const png = await download(page, () => page.click(tid('png-db-connections')));
+    check(png.name.endsWith('.png'), `chart PNG export (${png.name})`);
+    await page.click(tid('export-menu'));
+    await fresh.click('summary:has-text("Import scenario JSON")');
+    await fresh.setInputFiles(tid('import-file'), {
+      name: 'bad.json', mimeType: 'application/json', buffer: Buffer.from('{"pool": {"max_size": 5, "maxWait": 3}}'),
+    });
+    await fresh.waitForFunction(() => /maxWait/.test(document.querySelector('[data-testid="notices"]')?.textContent || ''));
+    check((await fresh.inputValue(tid('f-pool-max-size'))) === '7', 'an import with an unknown field is refused, naming it, and changes nothing');
+    await fresh.click('summary:has-text("Import scenario JSON")');
+
     // 6. A long run shows progress and can be cancelled; the page stays responsive.
     await fresh.click('[data-testid="advanced"] summary');
     await fresh.fill(tid('f-duration-s'), '100000');
