@@ -1,11 +1,7 @@
 //! The app: one reducer for the state, one worker for runs, and the
 //! effects that keep the URL fragment and localStorage in step with the form.
 
-use std::cell::RefCell;
-use std::rc::Rc;
-
 use gloo::timers::callback::Timeout;
-use poolcast::Scenario;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::Closure;
 use yew::prelude::*;
@@ -15,10 +11,9 @@ use crate::components::form::ScenarioForm;
 use crate::components::io::ImportPanel;
 use crate::components::results::Results;
 use crate::components::toolbar::{Export, Toolbar};
-use crate::host::WorkerHost;
 use crate::permalink::{self, LinkError};
-use crate::proto::{FromWorker, ToWorker};
-use crate::state::{self, Action, Notice, Outcome, Run, State, Tone};
+use crate::runner::{self, Runner, RunnerRef};
+use crate::state::{Action, Notice, Run, State, Tone};
 use crate::{browser, envparse, export, presets};
 use poolcast::recommend::Slo;
 
@@ -41,184 +36,6 @@ fn initial_state() -> State {
             format!("{e}. Showing the default scenario instead."),
         ))),
     }
-}
-
-/// The workers: one for runs, one for recommendation searches, a few for
-/// sweeps; the job counter; when the running job was sent.
-#[derive(Default)]
-struct Runner {
-    host: Option<WorkerHost>,
-    advice_host: Option<WorkerHost>,
-    sweep_hosts: Vec<WorkerHost>,
-    next_id: u64,
-    sent_at_ms: f64,
-    /// The job the run worker is busy with, if any.
-    busy: Option<u64>,
-    /// The scenario the recommendation search was asked about.
-    asked: Scenario,
-}
-
-type RunnerRef = Rc<RefCell<Runner>>;
-
-/// Workers a sweep uses: one per core the browser reports, at most 4.
-pub fn sweep_workers() -> usize {
-    browser::cores().clamp(1, 4)
-}
-
-/// Starts a worker whose answers become actions.
-fn spawn(runner: &RunnerRef, d: &UseReducerDispatcher<State>) -> Option<WorkerHost> {
-    let (timing, dd) = (runner.clone(), d.clone());
-    let on_answer = Callback::from(move |answer: FromWorker| {
-        let action = match answer {
-            FromWorker::Ready => return,
-            FromWorker::Progress { id, fraction } => Action::Progress { id, fraction },
-            FromWorker::Done {
-                id,
-                report,
-                elapsed_ms,
-            } => {
-                let roundtrip_ms = {
-                    let mut r = timing.borrow_mut();
-                    r.busy = r.busy.filter(|&b| b != id);
-                    browser::now_ms() - r.sent_at_ms
-                };
-                let outcome = Rc::new(Outcome {
-                    report: *report,
-                    elapsed_ms,
-                    roundtrip_ms,
-                });
-                Action::Finished { id, outcome }
-            }
-            FromWorker::SweepDone { id, point } => Action::SweepPoint { id, point },
-            FromWorker::Tried { id } => Action::AdviceProgress(id),
-            FromWorker::Recommended { id, recommendation } => {
-                let asked = timing.borrow().asked.clone();
-                Action::AdviceDone {
-                    id,
-                    answer: Rc::new((asked, *recommendation)),
-                }
-            }
-            FromWorker::Failed { id, message } => {
-                let mut r = timing.borrow_mut();
-                r.busy = r.busy.filter(|&b| b != id);
-                drop(r);
-                dd.dispatch(Action::AdviceFailed {
-                    id,
-                    message: message.clone(),
-                });
-                dd.dispatch(Action::Notify(Notice::new(
-                    Tone::Error,
-                    format!("A simulation failed: {message}"),
-                )));
-                Action::Failed { id, message }
-            }
-        };
-        dd.dispatch(action);
-    });
-    let dd = d.clone();
-    let on_error =
-        Callback::from(move |m: String| dd.dispatch(Action::Notify(Notice::new(Tone::Error, m))));
-    match WorkerHost::spawn(on_answer, on_error) {
-        Ok(h) => Some(h),
-        Err(e) => {
-            let text = format!("Could not start a simulation worker: {e}");
-            d.dispatch(Action::Notify(Notice::new(Tone::Error, text)));
-            None
-        }
-    }
-}
-
-/// Sends `scenario` to the run worker as a new job. A worker busy with an
-/// older job is replaced, since its answer is no longer wanted.
-fn start_run(runner: &RunnerRef, d: &UseReducerDispatcher<State>, scenario: &Scenario) {
-    if runner.borrow_mut().busy.take().is_some() {
-        runner.borrow_mut().host = None;
-    }
-    if runner.borrow().host.is_none() {
-        let host = spawn(runner, d);
-        runner.borrow_mut().host = host;
-    }
-    let mut r = runner.borrow_mut();
-    r.next_id += 1;
-    let id = r.next_id;
-    r.sent_at_ms = browser::now_ms();
-    r.busy = Some(id);
-    if let Some(h) = &r.host {
-        h.send(&ToWorker::Run {
-            id,
-            scenario: scenario.clone(),
-        });
-    }
-    drop(r);
-    d.dispatch(Action::Started(id));
-}
-
-/// Stops the run worker (a fresh one starts with the next run).
-fn cancel_run(runner: &RunnerRef, d: &UseReducerDispatcher<State>) {
-    let mut r = runner.borrow_mut();
-    r.host = None;
-    r.busy = None;
-    drop(r);
-    d.dispatch(Action::Cancelled);
-}
-
-/// Runs a sweep of pool size over fresh workers, points dealt round-robin.
-fn start_sweep(runner: &RunnerRef, d: &UseReducerDispatcher<State>, scenario: &Scenario) {
-    let jobs: Vec<(u32, Scenario)> = state::sweep_sizes(scenario)
-        .into_iter()
-        .filter_map(|n| {
-            poolcast::recommend::with_pool_size(scenario, n)
-                .ok()
-                .map(|s| (n, s))
-        })
-        .collect();
-    let hosts: Vec<WorkerHost> = (0..sweep_workers())
-        .filter_map(|_| spawn(runner, d))
-        .collect();
-    if hosts.is_empty() {
-        return;
-    }
-    let id = {
-        let mut r = runner.borrow_mut();
-        r.next_id += 1;
-        r.next_id
-    };
-    d.dispatch(Action::SweepStarted {
-        id,
-        total: jobs.len(),
-    });
-    for (i, (n, s)) in jobs.into_iter().enumerate() {
-        hosts[i % hosts.len()].send(&ToWorker::SweepPoint {
-            id,
-            value: f64::from(n),
-            scenario: s,
-        });
-    }
-    runner.borrow_mut().sweep_hosts = hosts;
-}
-
-/// Searches for the smallest pool meeting `slo` in its own worker.
-fn start_advice(
-    runner: &RunnerRef,
-    d: &UseReducerDispatcher<State>,
-    scenario: &Scenario,
-    slo: Slo,
-) {
-    let host = spawn(runner, d);
-    let mut r = runner.borrow_mut();
-    r.next_id += 1;
-    let id = r.next_id;
-    r.asked = scenario.clone();
-    if let Some(h) = &host {
-        h.send(&ToWorker::Recommend {
-            id,
-            scenario: scenario.clone(),
-            slo,
-        });
-    }
-    r.advice_host = host;
-    drop(r);
-    d.dispatch(Action::AdviceStarted(id));
 }
 
 /// The page.
@@ -283,7 +100,8 @@ pub fn app() -> Html {
             let due = state.can_run() && (state.small() || (edits == 0 && from_link));
             let delay = if edits == 0 { 0 } else { DEBOUNCE_MS };
             let scenario = state.scenario.clone();
-            let timer = due.then(|| Timeout::new(delay, move || start_run(&runner, &d, &scenario)));
+            let timer =
+                due.then(|| Timeout::new(delay, move || runner::start_run(&runner, &d, &scenario)));
             move || drop(timer)
         });
     }
@@ -296,13 +114,13 @@ pub fn app() -> Html {
         let (state, runner, d) = (state.clone(), runner.clone(), dispatcher.clone());
         Callback::from(move |()| {
             if state.can_run() {
-                start_run(&runner, &d, &state.scenario);
+                runner::start_run(&runner, &d, &state.scenario);
             }
         })
     };
     let on_cancel = {
         let (runner, d) = (runner.clone(), dispatcher.clone());
-        Callback::from(move |()| cancel_run(&runner, &d))
+        Callback::from(move |()| runner::cancel_run(&runner, &d))
     };
     let on_preset = {
         let d = dispatcher.clone();
@@ -405,31 +223,25 @@ pub fn app() -> Html {
         let (state, runner, d) = (state.clone(), runner.clone(), dispatcher.clone());
         Callback::from(move |()| {
             if state.can_run() {
-                start_sweep(&runner, &d, &state.scenario);
+                runner::start_sweep(&runner, &d, &state.scenario);
             }
         })
     };
     let on_cancel_sweep = {
         let (runner, d) = (runner.clone(), dispatcher.clone());
-        Callback::from(move |()| {
-            runner.borrow_mut().sweep_hosts.clear();
-            d.dispatch(Action::SweepCancelled);
-        })
+        Callback::from(move |()| runner::cancel_sweep(&runner, &d))
     };
     let on_recommend = {
         let (state, runner, d) = (state.clone(), runner.clone(), dispatcher.clone());
         Callback::from(move |slo: Slo| {
             if state.can_run() {
-                start_advice(&runner, &d, &state.scenario, slo);
+                runner::start_advice(&runner, &d, &state.scenario, slo);
             }
         })
     };
     let on_cancel_recommend = {
         let (runner, d) = (runner.clone(), dispatcher.clone());
-        Callback::from(move |()| {
-            runner.borrow_mut().advice_host = None;
-            d.dispatch(Action::AdviceCancelled);
-        })
+        Callback::from(move |()| runner::cancel_advice(&runner, &d))
     };
     let onkeydown = {
         let on_run = on_run.clone();

@@ -198,7 +198,7 @@ pub enum Action {
         /// The outcome.
         outcome: Rc<Outcome>,
     },
-    /// Job `id` failed.
+    /// Job `id` (a run, a sweep point or a search) failed.
     Failed {
         /// Job id.
         id: u64,
@@ -237,13 +237,6 @@ pub enum Action {
         id: u64,
         /// The scenario asked about and the answer.
         answer: Rc<(Scenario, Recommendation)>,
-    },
-    /// The search failed.
-    AdviceFailed {
-        /// Job id.
-        id: u64,
-        /// Why.
-        message: String,
     },
     /// The search was cancelled.
     AdviceCancelled,
@@ -324,6 +317,15 @@ impl State {
                         Tone::Error,
                         format!("The run failed: {message}"),
                     )];
+                } else if self.advice_running(id) {
+                    self.advice = Some(Advice::Failed(message));
+                } else if let Some(sw) = self.sweep.as_mut().filter(|sw| sw.id == id && sw.running)
+                {
+                    sw.running = false;
+                    self.notices = vec![Notice::new(
+                        Tone::Error,
+                        format!("The sweep stopped: {message}"),
+                    )];
                 }
             }
             Action::Cancelled => {
@@ -365,11 +367,6 @@ impl State {
             Action::AdviceDone { id, answer } => {
                 if self.advice_running(id) {
                     self.advice = Some(Advice::Done(answer));
-                }
-            }
-            Action::AdviceFailed { id, message } => {
-                if self.advice_running(id) {
-                    self.advice = Some(Advice::Failed(message));
                 }
             }
             Action::AdviceCancelled => {

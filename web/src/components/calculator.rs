@@ -4,8 +4,6 @@
 
 use std::rc::Rc;
 
-use plotters::prelude::*;
-use plotters_canvas::CanvasBackend;
 use poolcast::Scenario;
 use poolcast::analytic::{Calc, QueueResult};
 use poolcast::recommend::{Recommendation, Slo};
@@ -13,6 +11,7 @@ use poolcast::sweep::Sweep;
 use web_sys::HtmlCanvasElement;
 use yew::prelude::*;
 
+use super::chart::draw_sized;
 use super::fields::NumField;
 use crate::browser;
 use crate::edit::Kind;
@@ -137,16 +136,9 @@ fn advice_view(a: &Advice, current: &Scenario) -> Html {
 
 /// Draws the sweep chart on `canvas`.
 fn draw_sweep(canvas: &HtmlCanvasElement, sweep: &Sweep, base: &Scenario) -> Result<(), String> {
-    let width = match canvas.client_width() {
-        w if w > 0 => w as u32,
-        _ => 800,
-    };
-    canvas.set_width(width);
-    canvas.set_height(260);
-    let backend = CanvasBackend::with_canvas_object(canvas.clone()).ok_or("no 2D context")?;
-    let root = backend.into_drawing_area();
-    poolcast_charts::draw_sweep(&root, sweep, base).map_err(|e| e.to_string())?;
-    root.present().map_err(|e| e.to_string())
+    draw_sized(canvas, 260, |root| {
+        poolcast_charts::draw_sweep(root, sweep, base)
+    })
 }
 
 /// The calculator panel.
@@ -240,7 +232,7 @@ pub fn calculator(p: &CalculatorProps) -> Html {
             if let Some(a) = &p.advice { { advice_view(a, &p.scenario) } }
             <div class="sweep-bar">
                 <button type="button" onclick={on_sweep} disabled={sweeping} data-testid="sweep">
-                    { format!("Sweep pool size ({} runs, {} workers)", crate::state::sweep_sizes(&p.scenario).len(), crate::app::sweep_workers()) }
+                    { format!("Sweep pool size ({} runs, {} workers)", crate::state::sweep_sizes(&p.scenario).len(), crate::runner::sweep_workers()) }
                 </button>
                 <button type="button" onclick={on_cancel_sweep} disabled={!sweeping} data-testid="sweep-cancel">{ "Cancel" }</button>
                 if let Some(sw) = &p.sweep {

@@ -3,6 +3,7 @@
 
 use std::rc::Rc;
 
+use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
 use poolcast_charts::Chart;
@@ -24,23 +25,36 @@ pub struct ChartViewProps {
     pub chart: Chart,
 }
 
+/// Sizes `canvas` to its box's width and `height` px, then draws with `draw`.
+pub fn draw_sized<F>(canvas: &HtmlCanvasElement, height: u32, draw: F) -> Result<(), String>
+where
+    F: FnOnce(
+        &DrawingArea<CanvasBackend, Shift>,
+    )
+        -> Result<(), DrawingAreaErrorKind<<CanvasBackend as DrawingBackend>::ErrorType>>,
+{
+    let width = match canvas.client_width() {
+        w if w > 0 => w as u32,
+        _ => 800,
+    };
+    canvas.set_width(width);
+    canvas.set_height(height);
+    let backend =
+        CanvasBackend::with_canvas_object(canvas.clone()).ok_or("the canvas has no 2D context")?;
+    let root = backend.into_drawing_area();
+    draw(&root).map_err(|e| e.to_string())?;
+    root.present().map_err(|e| e.to_string())
+}
+
 /// Draws `chart` of the report on `canvas`, sized to its box.
 pub fn draw_on(
     canvas: &HtmlCanvasElement,
     chart: Chart,
     report: &poolcast::Report,
 ) -> Result<(), String> {
-    let width = match canvas.client_width() {
-        w if w > 0 => w as u32,
-        _ => 800,
-    };
-    canvas.set_width(width);
-    canvas.set_height(HEIGHT_PX);
-    let backend =
-        CanvasBackend::with_canvas_object(canvas.clone()).ok_or("the canvas has no 2D context")?;
-    let root = backend.into_drawing_area();
-    poolcast_charts::draw(chart, &root, report).map_err(|e| e.to_string())?;
-    root.present().map_err(|e| e.to_string())
+    draw_sized(canvas, HEIGHT_PX, |root| {
+        poolcast_charts::draw(chart, root, report)
+    })
 }
 
 /// A chart with its title and PNG button.
