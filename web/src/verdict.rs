@@ -56,17 +56,22 @@ pub fn verdict(r: &Report) -> (Level, String) {
         }
         return (Level::Bad, text);
     }
-    if let Some(w) = first_warning {
-        return (Level::Warn, format!("Works, but: {w}"));
-    }
     if r.acquire.wait_ms.p99 > SLOW_P99_MS {
+        let advice = if r.warnings.is_empty() {
+            format!(
+                "raise pool.max_size (the fleet can open {fleet} of {limit} allowed connections) \
+                 or shorten queries."
+            )
+        } else {
+            "the warnings below say what to change.".to_string()
+        };
         return (
             Level::Warn,
-            format!(
-                "Slow: p99 wait for a connection is {p99}, no timeouts; raise pool.max_size \
-                 (the fleet can open {fleet} of {limit} allowed connections) or shorten queries."
-            ),
+            format!("Slow: p99 wait for a connection is {p99}, no timeouts yet; {advice}"),
         );
+    }
+    if let Some(w) = first_warning {
+        return (Level::Warn, format!("Works, but: {w}"));
     }
     (
         Level::Safe,
@@ -137,6 +142,21 @@ mod tests {
         let (level, text) = verdict(&r);
         assert_eq!(level, Level::Bad, "{text}");
         assert!(text.starts_with("Unsafe"), "{text}");
+    }
+
+    #[test]
+    fn long_waits_are_called_slow_before_any_warning() {
+        let r = small(|s| {
+            s.workload.rate_per_s = 580.0;
+            s.database.cores = Some(8);
+        });
+        assert!(r.acquire.wait_ms.p99 > SLOW_P99_MS && !r.warnings.is_empty());
+        let (level, text) = verdict(&r);
+        assert_eq!(level, Level::Warn);
+        assert!(
+            text.starts_with("Slow") && text.contains("warnings below"),
+            "{text}"
+        );
     }
 
     #[test]
