@@ -258,9 +258,9 @@ async function main() {
       console.log(`(no native CLI at ${native}: build it with cargo build --release -p poolcast-cli for the ratio)`);
     }
 
-    // 9. Screenshot of the preset's results.
-    await page.selectOption(tid('preset'), 'enhancement-12');
-    await waitForRun(page, '4 instances x 20 vs max_connections 100');
+    // 9. Screenshot of a preset's results (a pool larger than the database's cores).
+    await page.selectOption(tid('preset'), 'oversized');
+    await waitForRun(page, "Pool larger than the database's cores: 4 x 20 on 8 cores");
     await page.click(tid('dismiss'));
     await page.screenshot({ path: join(artifacts, 'page.png') });
     if (screenshot) await page.screenshot({ path: screenshot });
