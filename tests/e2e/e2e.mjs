@@ -178,16 +178,15 @@ async function main() {
       await d.saveAs(file);
       return { name: d.suggestedFilename(), text: await readFile(file, 'utf8') };
     };
-    await page.click(tid('export-menu'));
-    const scen = await download(page, () => page.click(tid('export-scenario')));
+    const fromMenu = (id) => async () => { await page.click(tid('export-menu')); await page.click(tid(id)); };
+    const scen = await download(page, fromMenu('export-scenario'));
     check(JSON.parse(scen.text).database.cores === 8, `scenario JSON export (${scen.name})`);
-    const csv = await download(page, () => page.click(tid('export-csv')));
+    const csv = await download(page, fromMenu('export-csv'));
     check(csv.text.startsWith('t_s,arrivals,waiting,busy') && csv.text.split('\n').length > 100, `timeline CSV export (${csv.name})`);
-    const rep = await download(page, () => page.click(tid('export-report')));
+    const rep = await download(page, fromMenu('export-report'));
     check(JSON.parse(rep.text).requests.arrived > 0, `report JSON export (${rep.name})`);
     const png = await download(page, () => page.click(tid('png-db-connections')));
     check(png.name.endsWith('.png'), `chart PNG export (${png.name})`);
-    await page.click(tid('export-menu'));
     await fresh.click('summary:has-text("Import scenario JSON")');
     await fresh.setInputFiles(tid('import-file'), {
       name: 'bad.json', mimeType: 'application/json', buffer: Buffer.from('{"pool": {"max_size": 5, "maxWait": 3}}'),

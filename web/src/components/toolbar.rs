@@ -53,8 +53,16 @@ pub fn toolbar(p: &ToolbarProps) -> Html {
     let run = p.on_run.reform(|_: MouseEvent| ());
     let cancel = p.on_cancel.reform(|_: MouseEvent| ());
     let copy = p.on_copy_link.reform(|_: MouseEvent| ());
+    let menu = use_node_ref();
     let export = |kind: Export, label: &str, testid: &str, enabled: bool| {
-        let onclick = p.on_export.reform(move |_: MouseEvent| kind);
+        let (on_export, menu) = (p.on_export.clone(), menu.clone());
+        let onclick = Callback::from(move |_: MouseEvent| {
+            on_export.emit(kind);
+            // Close the menu once something was chosen.
+            if let Some(m) = menu.cast::<web_sys::Element>() {
+                let _ = m.remove_attribute("open");
+            }
+        });
         html! { <button type="button" {onclick} disabled={!enabled} data-testid={testid.to_string()}>{ label }</button> }
     };
     let running = p.progress.is_some();
@@ -74,7 +82,7 @@ pub fn toolbar(p: &ToolbarProps) -> Html {
                 data-testid="run" title="Run the simulation (Ctrl+Enter)">{ "Run" }</button>
             <button type="button" onclick={cancel} disabled={!running} data-testid="cancel">{ "Cancel" }</button>
             <button type="button" onclick={copy} data-testid="copy-link">{ "Copy link" }</button>
-            <details class="menu">
+            <details class="menu" ref={menu.clone()}>
                 <summary data-testid="export-menu">{ "Export" }</summary>
                 <div class="menu-body">
                     { export(Export::Scenario, "Scenario JSON", "export-scenario", true) }
