@@ -216,12 +216,8 @@ async function main() {
       const e = document.querySelector('[data-testid="sweep-progress"]');
       return e && /^(\d+) \/ \1 points/.test(e.textContent);
     }, null, { timeout: 120000 });
-    const sweepInk = await page.$eval(tid('chart-sweep'), (c) => {
-      const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-      let n = 0;
-      for (let i = 0; i < d.length; i += 4) if (d[i] < 250 || d[i + 1] < 250 || d[i + 2] < 250) n++;
-      return n / (c.width * c.height);
-    });
+    const sweep = await inked(page, 'sweep');
+    const sweepInk = sweep.n / sweep.total;
     check(sweepInk > 0.005, `the sweep chart is drawn (${(sweepInk * 100).toFixed(1)} % inked)`);
     await page.waitForFunction(() => {
       const e = document.querySelector('[data-testid="advice"]');
