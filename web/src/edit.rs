@@ -69,15 +69,19 @@ pub fn set_text(s: &Scenario, path: &str, kind: Kind, text: &str) -> Result<Scen
 pub fn field_text(s: &Scenario, path: &str) -> String {
     let json = serde_json::to_value(s).unwrap_or(Value::Null);
     let pointer = format!("/{}", path.replace('.', "/"));
-    match json.pointer(&pointer) {
-        Some(Value::String(t)) => t.clone(),
-        Some(Value::Null) | None => String::new(),
-        Some(Value::Number(n)) => match n.as_f64() {
-            // 400.0 reads better as 400.
+    json.pointer(&pointer).map(value_text).unwrap_or_default()
+}
+
+/// A JSON value as a form shows it: `null` as "", 400.0 as "400".
+pub fn value_text(v: &Value) -> String {
+    match v {
+        Value::String(t) => t.clone(),
+        Value::Null => String::new(),
+        Value::Number(n) => match n.as_f64() {
             Some(x) if x.fract() == 0.0 && x.abs() < 1e15 => format!("{}", x as i64),
             _ => n.to_string(),
         },
-        Some(v) => v.to_string(),
+        v => v.to_string(),
     }
 }
 

@@ -7,6 +7,9 @@
 //! lines are named by their key only.
 
 use poolcast::Scenario;
+use serde_json::Value;
+
+use crate::edit;
 
 /// The outcome of reading a pasted block.
 #[derive(Debug, Clone, PartialEq)]
@@ -166,67 +169,55 @@ fn setting(key: &str, value: &str, out: &mut EnvImport) {
             .push(format!("{key}: its value is not a number of 0 or more"));
         return;
     };
-    let whole = x.fract() == 0.0 && x <= f64::from(u32::MAX);
-    let s = &mut out.scenario;
-    let applied = match t {
-        Target::MaxSize if whole && x >= 1.0 => {
-            s.pool.max_size = x as u32;
-            format!("pool.max_size = {x}")
-        }
-        Target::MinIdle if whole => {
-            s.pool.min_idle = x as u32;
-            format!("pool.min_idle = {x}")
-        }
-        Target::AcquireTimeoutS if x == 0.0 => {
-            s.pool.acquire_timeout_ms = None;
-            "pool.acquire_timeout_ms = none (0 waits forever)".into()
-        }
-        Target::AcquireTimeoutS => {
-            s.pool.acquire_timeout_ms = Some(x * 1000.0);
-            format!("pool.acquire_timeout_ms = {} (seconds × 1000)", x * 1000.0)
-        }
-        Target::AcquireTimeoutMs => {
-            s.pool.acquire_timeout_ms = Some(x);
-            format!("pool.acquire_timeout_ms = {x}")
-        }
-        Target::IdleTimeoutMs => {
-            s.pool.idle_timeout_ms = (x > 0.0).then_some(x);
-            format!("pool.idle_timeout_ms = {x}")
-        }
-        Target::RetryIntervalMs if x > 0.0 => {
-            s.pool.create_retry_interval_ms = x;
-            format!("pool.create_retry_interval_ms = {x}")
-        }
-        Target::MaxUses if whole => {
-            s.pool.max_uses = (x >= 1.0).then_some(x as u32);
-            format!(
-                "pool.max_uses = {}",
-                if x >= 1.0 {
-                    x.to_string()
-                } else {
-                    "none".into()
-                }
-            )
-        }
-        Target::StatementTimeoutMs => {
-            s.database.statement_timeout_ms = (x > 0.0).then_some(x);
-            format!("database.statement_timeout_ms = {x}")
-        }
-        Target::MaxConnections if whole && x >= 1.0 => {
-            s.database.max_connections = x as u32;
-            format!("database.max_connections = {x}")
-        }
-        Target::Reserved if whole => {
-            s.database.reserved_connections = x as u32;
-            format!("database.reserved_connections = {x}")
-        }
-        _ => {
-            out.ignored
-                .push(format!("{key}: {x} is out of range for it"));
-            return;
-        }
+    let Some((path, value, note)) = field_value(t, x) else {
+        out.ignored
+            .push(format!("{key}: {x} is out of range for it"));
+        return;
     };
-    out.read.push(format!("{key}={x} → {applied}"));
+    let shown = if value.is_null() {
+        "none".to_string()
+    } else {
+        edit::value_text(&value)
+    };
+    // The core's parser checks the value, as for any form edit.
+    match edit::set_value(&out.scenario, path, value) {
+        Ok(s) => {
+            out.scenario = s;
+            out.read.push(format!("{key}={x} → {path} = {shown}{note}"));
+        }
+        Err(e) => out.ignored.push(format!("{key}: {e}")),
+    }
+}
+
+/// The scenario field a setting of `x` goes to, its JSON value there, and
+/// a note on the conversion; `None` when `x` does not fit the field.
+fn field_value(t: Target, x: f64) -> Option<(&'static str, Value, &'static str)> {
+    let whole = x.fract() == 0.0 && x <= f64::from(u32::MAX);
+    let count = |min: f64| (whole && x >= min).then(|| Value::from(x as u64));
+    // For these settings 0 means "never" / "no limit".
+    let or_none = |v: Value| if x > 0.0 { v } else { Value::Null };
+    Some(match t {
+        Target::MaxSize => ("pool.max_size", count(1.0)?, ""),
+        Target::MinIdle => ("pool.min_idle", count(0.0)?, ""),
+        Target::AcquireTimeoutS if x == 0.0 => {
+            ("pool.acquire_timeout_ms", Value::Null, " (0 waits forever)")
+        }
+        Target::AcquireTimeoutS => (
+            "pool.acquire_timeout_ms",
+            Value::from(x * 1000.0),
+            " (seconds × 1000)",
+        ),
+        Target::AcquireTimeoutMs => ("pool.acquire_timeout_ms", Value::from(x), ""),
+        Target::IdleTimeoutMs => ("pool.idle_timeout_ms", or_none(Value::from(x)), ""),
+        Target::RetryIntervalMs if x > 0.0 => ("pool.create_retry_interval_ms", Value::from(x), ""),
+        Target::MaxUses => ("pool.max_uses", or_none(count(0.0)?), ""),
+        Target::StatementTimeoutMs => {
+            ("database.statement_timeout_ms", or_none(Value::from(x)), "")
+        }
+        Target::MaxConnections => ("database.max_connections", count(1.0)?, ""),
+        Target::Reserved => ("database.reserved_connections", count(0.0)?, ""),
+        Target::RetryIntervalMs | Target::Skip(_) => return None,
+    })
 }
 
 #[cfg(test)]
