@@ -3,7 +3,7 @@
 //! Transcendental functions come from `libm`, never from the platform, so a
 //! draw is the same bits natively and in wasm.
 
-use rand::RngExt;
+use rand::{RngExt, SeedableRng};
 use rand_distr::{Exp1, StandardNormal};
 use rand_pcg::Pcg64Mcg;
 
@@ -16,6 +16,51 @@ const NS_PER_MS: f64 = 1e6;
 
 /// The generator every draw goes through.
 pub type SimRng = Pcg64Mcg;
+
+/// Standard exponentials drawn per block.
+const BLOCK: usize = 64;
+
+/// The run's one seeded generator, with standard exponentials (arrival gaps,
+/// exponential query times) drawn a block at a time: the ziggurat's fast path
+/// then runs in a tight loop with well-predicted branches, and a draw on the
+/// engine's hot path is a load. Deterministic like every other draw.
+#[derive(Debug, Clone)]
+pub struct Draws {
+    /// The generator itself, for the other distributions.
+    pub rng: SimRng,
+    exp: [f64; BLOCK],
+    next: usize,
+}
+
+impl Draws {
+    /// A generator seeded with `seed`.
+    pub fn new(seed: u64) -> Draws {
+        Draws {
+            rng: SimRng::seed_from_u64(seed),
+            exp: [0.0; BLOCK],
+            next: BLOCK,
+        }
+    }
+
+    /// One standard exponential (mean 1).
+    #[inline(always)]
+    pub fn exp1(&mut self) -> f64 {
+        if self.next == BLOCK {
+            self.refill();
+        }
+        let x = self.exp[self.next];
+        self.next += 1;
+        x
+    }
+
+    #[inline(never)]
+    fn refill(&mut self) {
+        for x in &mut self.exp {
+            *x = self.rng.sample(Exp1);
+        }
+        self.next = 0;
+    }
+}
 
 /// Parameters (mu, sigma) of the underlying normal of a lognormal, in ms;
 /// `Ok(None)` for other kinds. The error says why the numbers are impossible.
@@ -112,15 +157,15 @@ impl Sampler {
 
     /// One draw, in nanoseconds.
     #[inline]
-    pub fn sample(&self, rng: &mut SimRng) -> u64 {
+    pub fn sample(&self, draws: &mut Draws) -> u64 {
         match *self {
             Sampler::Constant(ns) => ns,
-            Sampler::Exponential(mean) => to_ns(rng.sample::<f64, _>(Exp1) * mean),
+            Sampler::Exponential(mean) => to_ns(draws.exp1() * mean),
             Sampler::Lognormal { mu, sigma } => {
-                let z: f64 = rng.sample(StandardNormal);
+                let z: f64 = draws.rng.sample(StandardNormal);
                 to_ns(libm::exp(mu + sigma * z))
             }
-            Sampler::Uniform { min, width } => to_ns(min + width * rng.random::<f64>()),
+            Sampler::Uniform { min, width } => to_ns(min + width * draws.rng.random::<f64>()),
         }
     }
 }
@@ -153,7 +198,6 @@ fn to_ns(x: f64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rand::SeedableRng;
 
     #[test]
     fn lognormal_from_p50_p99_matches_model() {
@@ -192,7 +236,7 @@ mod tests {
 
     #[test]
     fn sample_means_agree_with_parameters() {
-        let mut rng = SimRng::seed_from_u64(7);
+        let mut rng = Draws::new(7);
         let n = 200_000;
         for d in [
             Dist::Exponential { mean: 10.0 },

@@ -4,10 +4,9 @@
 //! slices ([`Sim::step`]) so a caller can show progress and cancel; the
 //! request flow is in `flow.rs`, connection lifecycle below.
 
-use rand::{RngExt, SeedableRng};
-use rand_distr::Exp1;
+use rand::RngExt;
 
-use crate::dist::{Sampler, SimRng, ms_to_ns, ns, s_to_ns};
+use crate::dist::{Draws, Sampler, ms_to_ns, ns, s_to_ns};
 use crate::pool::{Conn, NONE, Pool, Req, Slab};
 use crate::ps::Cpu;
 use crate::queue::{Event, EventQueue, Time};
@@ -49,11 +48,11 @@ fn gap_mean_ns(rate_per_s: f64) -> f64 {
 pub struct Sim {
     pub(crate) scenario: Scenario,
     pub(crate) cfg: Config,
-    pub(crate) rng: SimRng,
+    pub(crate) rng: Draws,
     pub(crate) queue: EventQueue,
     pub(crate) now: Time,
     pub(crate) end: Time,
-    pub(crate) pools: Vec<Pool>,
+    pub(crate) pools: Slab<Pool>,
     pub(crate) conns: Slab<Conn>,
     pub(crate) reqs: Slab<Req>,
     pub(crate) cpu: Option<Cpu>,
@@ -102,11 +101,11 @@ impl Sim {
             .filter(|&(at, _)| at > 0)
             .collect();
         let mut sim = Sim {
-            rng: SimRng::seed_from_u64(s.seed),
+            rng: Draws::new(s.seed),
             queue: EventQueue::default(),
             now: 0,
             end,
-            pools: (0..s.pool_count()).map(|_| Pool::default()).collect(),
+            pools: Slab::filled(s.pool_count(), Pool::default),
             conns: Slab::default(),
             reqs: Slab::default(),
             cpu: cores.map(Cpu::new),
@@ -126,7 +125,7 @@ impl Sim {
     }
 
     fn start(&mut self) {
-        for p in 0..self.pools.len() as u32 {
+        for p in 0..self.pools.items.len() as u32 {
             self.replenish(p);
         }
         for &(at, _) in &self.steps {
@@ -152,6 +151,7 @@ impl Sim {
             self.now = t;
             self.events += 1;
             self.dispatch(event);
+            self.queue.settle();
             if self.ps_dirty {
                 self.reschedule_cpu();
             }
@@ -181,6 +181,19 @@ impl Sim {
 
     #[inline]
     fn dispatch(&mut self, event: Event) {
+        // The two events of a plain request first, as conditional branches:
+        // a jump table here was a misprediction on almost every event.
+        if let Event::QueryDone { conn } = event {
+            self.on_query_done(conn);
+        } else if event == Event::Arrival {
+            self.on_arrival();
+        } else {
+            self.dispatch_other(event);
+        }
+    }
+
+    #[inline(never)]
+    fn dispatch_other(&mut self, event: Event) {
         match event {
             Event::Arrival => self.on_arrival(),
             Event::RateChange => self.on_rate_change(),
@@ -193,7 +206,7 @@ impl Sim {
             Event::IdleReap { pool } => self.on_idle_reap(pool),
             Event::Retry { req, epoch } => self.on_retry(req, epoch),
             Event::Replenish { pool } => {
-                self.pools[pool as usize].replenish_armed = false;
+                self.pools[pool].replenish_armed = false;
                 self.replenish(pool);
             }
         }
@@ -201,10 +214,10 @@ impl Sim {
 
     // ---- arrivals -------------------------------------------------------
 
-    #[inline]
+    #[inline(always)]
     fn schedule_arrival(&mut self) {
         if self.gap_mean_ns > 0.0 {
-            let gap = self.rng.sample::<f64, _>(Exp1) * self.gap_mean_ns;
+            let gap = self.rng.exp1() * self.gap_mean_ns;
             let t = self.now.saturating_add(ns(gap));
             if t < self.end {
                 self.queue.set_arrival(t);
@@ -220,14 +233,14 @@ impl Sim {
         self.schedule_arrival();
     }
 
-    #[inline]
+    #[inline(always)]
     fn on_arrival(&mut self) {
         self.schedule_arrival();
-        let npools = self.pools.len() as u32;
+        let npools = self.pools.items.len() as u32;
         let pool = if npools == 1 {
             0
         } else {
-            self.rng.random_range(0..npools)
+            self.rng.rng.random_range(0..npools)
         };
         let measured = self.stats.in_window(self.now);
         if measured {
@@ -273,7 +286,7 @@ impl Sim {
             in_query: false,
             query_fails: false,
         });
-        let p = &mut self.pools[pool as usize];
+        let p = &mut self.pools[pool];
         p.total += 1;
         debug_assert!(p.total <= self.cfg.max_size, "pool over max_size");
         self.levels.db_conns += 1;
@@ -292,7 +305,7 @@ impl Sim {
 
     fn on_connect_done(&mut self, conn: u32) {
         if let Some(life) = self.cfg.lifetime {
-            let jitter = (self.rng.random::<f64>() * self.cfg.jitter_ns) as u64;
+            let jitter = (self.rng.rng.random::<f64>() * self.cfg.jitter_ns) as u64;
             self.conns[conn].retire_at = self.now.saturating_add(life).saturating_add(jitter);
         }
         let c = self.conns[conn];
@@ -315,16 +328,16 @@ impl Sim {
     /// Closes a connection for good.
     pub(crate) fn close(&mut self, conn: u32) {
         let pool = self.conns[conn].pool;
-        self.pools[pool as usize].total -= 1;
+        self.pools[pool].total -= 1;
         self.levels.db_conns -= 1;
         self.conns.remove(conn);
     }
 
     /// Opens connections until the pool holds `min_idle`.
     fn replenish(&mut self, pool: u32) {
-        while self.pools[pool as usize].total < self.cfg.min_idle {
+        while self.pools[pool].total < self.cfg.min_idle {
             if !self.open(pool, NONE, self.now) {
-                let p = &mut self.pools[pool as usize];
+                let p = &mut self.pools[pool];
                 if !p.replenish_armed {
                     p.replenish_armed = true;
                     self.queue
@@ -337,11 +350,11 @@ impl Sim {
 
     /// A connection of `pool` was closed: reopen for `min_idle` or a waiter.
     pub(crate) fn capacity_freed(&mut self, pool: u32) {
-        if self.pools[pool as usize].total < self.cfg.min_idle {
+        if self.pools[pool].total < self.cfg.min_idle {
             self.replenish(pool);
             return;
         }
-        while self.pools[pool as usize].total < self.cfg.max_size {
+        while self.pools[pool].total < self.cfg.max_size {
             let Some(w) = self.pop_waiter(pool) else {
                 return;
             };
@@ -352,12 +365,12 @@ impl Sim {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn arm_reap(&mut self, pool: u32) {
         let Some(timeout) = self.cfg.idle_timeout else {
             return;
         };
-        let p = &mut self.pools[pool as usize];
+        let p = &mut self.pools[pool];
         if p.reap_armed || p.total <= self.cfg.min_idle {
             return;
         }
@@ -372,15 +385,15 @@ impl Sim {
         let Some(timeout) = self.cfg.idle_timeout else {
             return;
         };
-        self.pools[pool as usize].reap_armed = false;
+        self.pools[pool].reap_armed = false;
         loop {
-            let p = &self.pools[pool as usize];
+            let p = &self.pools[pool];
             let Some(&front) = p.idle.front() else { break };
             let expired = self.conns[front].idle_since.saturating_add(timeout) <= self.now;
             if !expired || p.total <= self.cfg.min_idle {
                 break;
             }
-            self.pools[pool as usize].idle.pop_front();
+            self.pools[pool].idle.pop_front();
             self.levels.idle.add(self.now, -1);
             self.close(front);
         }
@@ -388,7 +401,7 @@ impl Sim {
     }
 
     /// Puts an available connection to use: the oldest waiter, else idle.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn hand_over(&mut self, conn: u32) {
         let pool = self.conns[conn].pool;
         if let Some(w) = self.pop_waiter(pool) {
@@ -397,7 +410,7 @@ impl Sim {
             return;
         }
         self.conns[conn].idle_since = self.now;
-        self.pools[pool as usize].idle.push_back(conn);
+        self.pools[pool].idle.push_back(conn);
         self.levels.idle.add(self.now, 1);
         self.arm_reap(pool);
     }

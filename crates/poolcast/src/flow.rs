@@ -7,7 +7,7 @@ use crate::queue::{Event, Time};
 use crate::scenario::QueryMode;
 
 impl Sim {
-    #[inline]
+    #[inline(always)]
     pub(crate) fn new_request(&mut self, pool: u32, measured: bool) -> u32 {
         let epoch = self.reqs.next_free().map_or(0, |i| self.reqs[i].epoch);
         self.reqs.insert(Req {
@@ -27,7 +27,7 @@ impl Sim {
     }
 
     /// Starts one acquisition for request `id`.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn acquire(&mut self, id: u32) {
         let pool = self.reqs[id].pool;
         self.reqs[id].acquire_start = self.now;
@@ -35,7 +35,7 @@ impl Sim {
         if in_window {
             self.stats.counters.attempts += 1;
         }
-        if let Some(conn) = self.pools[pool as usize].idle.pop_back() {
+        if let Some(conn) = self.pools[pool].idle.pop_back() {
             self.levels.idle.add(self.now, -1);
             self.stats.served(self.now, self.now);
             self.assign(conn, id);
@@ -44,7 +44,7 @@ impl Sim {
         if in_window {
             self.stats.counters.waited += 1;
         }
-        if self.pools[pool as usize].total < self.cfg.max_size {
+        if self.pools[pool].total < self.cfg.max_size {
             if !self.open(pool, id, self.now) {
                 self.refused(id, None);
             }
@@ -64,9 +64,7 @@ impl Sim {
         match waiter {
             // Back to the head of the line it came from.
             Some(w) => {
-                self.pools[self.reqs[id].pool as usize]
-                    .waiters
-                    .push_front(w);
+                self.pools[self.reqs[id].pool].waiters.push_front(w);
                 self.reqs[id].queued += 1;
                 self.inc_waiting(self.reqs[id].pool);
                 self.arm_timeout(self.reqs[id].pool);
@@ -76,12 +74,12 @@ impl Sim {
         self.arm_retry(id);
     }
 
-    #[inline]
+    #[inline(always)]
     fn enqueue(&mut self, id: u32, start: Time) {
         let r = &mut self.reqs[id];
         r.queued += 1;
         let (pool, epoch) = (r.pool, r.epoch);
-        self.pools[pool as usize].waiters.push_back(Waiter {
+        self.pools[pool].waiters.push_back(Waiter {
             req: id,
             epoch,
             start,
@@ -90,9 +88,9 @@ impl Sim {
         self.arm_timeout(pool);
     }
 
-    #[inline]
+    #[inline(always)]
     fn inc_waiting(&mut self, pool: u32) {
-        let p = &mut self.pools[pool as usize];
+        let p = &mut self.pools[pool];
         p.waiting += 1;
         if p.waiting == 1 {
             self.levels.pools_waiting.add(self.now, 1);
@@ -101,12 +99,12 @@ impl Sim {
         self.stats.note_waiting(self.now, self.levels.waiting.value);
     }
 
-    #[inline]
+    #[inline(always)]
     fn dec_waiting(&mut self, pool: u32, n: u32) {
         if n == 0 {
             return;
         }
-        let p = &mut self.pools[pool as usize];
+        let p = &mut self.pools[pool];
         p.waiting -= n;
         if p.waiting == 0 {
             self.levels.pools_waiting.add(self.now, -1);
@@ -115,21 +113,21 @@ impl Sim {
     }
 
     /// Whether a waiter entry is stale (its request finished or failed).
-    #[inline]
+    #[inline(always)]
     fn dead(&self, w: &Waiter) -> bool {
         let r = &self.reqs[w.req];
         r.epoch != w.epoch || r.state == ReqState::Failed || r.state == ReqState::Free
     }
 
     /// Drops stale entries at the head; true if an entry to skip was dropped.
-    #[inline]
+    #[inline(always)]
     fn drop_stale_head(&mut self, pool: u32) -> Option<Waiter> {
-        while let Some(w) = self.pools[pool as usize].waiters.front().copied() {
+        while let Some(w) = self.pools[pool].waiters.front().copied() {
             if self.dead(&w) {
-                self.pools[pool as usize].waiters.pop_front();
+                self.pools[pool].waiters.pop_front();
             } else if self.reqs[w.req].skip > 0 {
                 self.reqs[w.req].skip -= 1;
-                self.pools[pool as usize].waiters.pop_front();
+                self.pools[pool].waiters.pop_front();
             } else {
                 return Some(w);
             }
@@ -138,21 +136,21 @@ impl Sim {
     }
 
     /// Takes the oldest live waiter of `pool` out of the line.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn pop_waiter(&mut self, pool: u32) -> Option<Waiter> {
         let w = self.drop_stale_head(pool)?;
-        self.pools[pool as usize].waiters.pop_front();
+        self.pools[pool].waiters.pop_front();
         self.reqs[w.req].queued -= 1;
         self.dec_waiting(pool, 1);
         Some(w)
     }
 
-    #[inline]
+    #[inline(always)]
     fn arm_timeout(&mut self, pool: u32) {
         let Some(timeout) = self.cfg.acquire_timeout else {
             return;
         };
-        let p = &mut self.pools[pool as usize];
+        let p = &mut self.pools[pool];
         if p.timeout_armed {
             return;
         }
@@ -167,7 +165,7 @@ impl Sim {
         let Some(timeout) = self.cfg.acquire_timeout else {
             return;
         };
-        self.pools[pool as usize].timeout_armed = false;
+        self.pools[pool].timeout_armed = false;
         while let Some(w) = self.drop_stale_head(pool) {
             if w.start.saturating_add(timeout) > self.now {
                 break;
@@ -208,7 +206,7 @@ impl Sim {
         let (pool, start) = (r.pool, r.acquire_start);
         if r.state != ReqState::Active
             || r.queued == 0
-            || self.pools[pool as usize].total >= self.cfg.max_size
+            || self.pools[pool].total >= self.cfg.max_size
         {
             return;
         }
@@ -225,13 +223,13 @@ impl Sim {
     }
 
     /// Lends `conn` to request `id` and starts its next query.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn assign(&mut self, conn: u32, id: u32) {
         let c = &mut self.conns[conn];
         c.req = id;
         c.req_epoch = self.reqs[id].epoch;
         c.uses += 1;
-        let pool = c.pool as usize;
+        let pool = c.pool;
         self.pools[pool].busy += 1;
         debug_assert!(self.pools[pool].busy <= self.pools[pool].total);
         self.levels.busy.add(self.now, 1);
@@ -239,7 +237,7 @@ impl Sim {
         self.start_query(conn);
     }
 
-    #[inline]
+    #[inline(always)]
     fn start_query(&mut self, conn: u32) {
         let id = self.conns[conn].req;
         self.reqs[id].to_start -= 1;
@@ -342,14 +340,14 @@ impl Sim {
     }
 
     /// `conn` comes back from its request: retire it or pass it on.
-    #[inline]
+    #[inline(always)]
     fn release(&mut self, conn: u32) {
         let c = &mut self.conns[conn];
         let id = c.req;
         c.req = NONE;
         let (pool, uses, retire_at) = (c.pool, c.uses, c.retire_at);
         self.reqs[id].running -= 1;
-        self.pools[pool as usize].busy -= 1;
+        self.pools[pool].busy -= 1;
         self.levels.busy.add(self.now, -1);
         let worn = self.cfg.max_uses.is_some_and(|m| uses >= m);
         if worn || self.now >= retire_at {
@@ -360,7 +358,7 @@ impl Sim {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn complete(&mut self, id: u32) {
         let r = self.reqs[id];
         debug_assert!(r.state == ReqState::Active);
@@ -404,7 +402,7 @@ impl Sim {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     fn free(&mut self, id: u32) {
         let r = &mut self.reqs[id];
         r.epoch = r.epoch.wrapping_add(1);

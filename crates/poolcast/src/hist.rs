@@ -35,8 +35,12 @@ fn highest(i: usize) -> u64 {
 }
 
 /// A histogram of durations with an exact count, mean and maximum.
+///
+/// With `RESETS`, it tracks the range of buckets it touched so that a reset
+/// clears only that range (the timeline's per-bucket histograms); without,
+/// recording skips that bookkeeping (the run-long histograms).
 #[derive(Debug, Clone)]
-pub struct LogHist {
+pub struct LogHist<const RESETS: bool = false> {
     counts: Vec<u64>,
     n: u64,
     sum_ns: u128,
@@ -47,27 +51,29 @@ pub struct LogHist {
     hi: usize,
 }
 
-impl Default for LogHist {
+impl<const RESETS: bool> Default for LogHist<RESETS> {
     fn default() -> Self {
         LogHist {
             counts: vec![0; LEN],
             n: 0,
             sum_ns: 0,
             max_ns: 0,
-            lo: LEN,
-            hi: 0,
+            lo: if RESETS { LEN } else { 0 },
+            hi: if RESETS { 0 } else { LEN - 1 },
         }
     }
 }
 
-impl LogHist {
+impl<const RESETS: bool> LogHist<RESETS> {
     /// Adds one value.
     #[inline]
     pub fn record(&mut self, ns: u64) {
         let i = index(ns);
         self.counts[i] += 1;
-        self.lo = self.lo.min(i);
-        self.hi = self.hi.max(i);
+        if RESETS {
+            self.lo = self.lo.min(i);
+            self.hi = self.hi.max(i);
+        }
         self.n += 1;
         self.sum_ns += u128::from(ns);
         self.max_ns = self.max_ns.max(ns);
@@ -156,8 +162,10 @@ impl LogHist {
         self.n = 0;
         self.sum_ns = 0;
         self.max_ns = 0;
-        self.lo = LEN;
-        self.hi = 0;
+        if RESETS {
+            self.lo = LEN;
+            self.hi = 0;
+        }
     }
 }
 
@@ -188,7 +196,7 @@ mod tests {
 
     #[test]
     fn quantiles_are_nearest_rank() {
-        let mut h = LogHist::default();
+        let mut h: LogHist = LogHist::default();
         for v in 1..=1000u64 {
             h.record(v * 1_000_000);
         }
@@ -198,7 +206,7 @@ mod tests {
         assert_eq!(s.max, 1000.0);
         assert!((s.mean - 500.5).abs() < 1e-9);
         // Nearest rank: with values 1..=4 ms, p50 is the 2nd value.
-        let mut h = LogHist::default();
+        let mut h: LogHist = LogHist::default();
         for v in 1..=4u64 {
             h.record(v * 1_000_000);
         }
@@ -207,7 +215,7 @@ mod tests {
 
     #[test]
     fn wait_buckets_count_every_value_once() {
-        let mut h = LogHist::default();
+        let mut h: LogHist = LogHist::default();
         for ns in [0, 0, 500, 1_500, 3_000_000, 70_000_000] {
             h.record(ns);
         }
@@ -220,7 +228,7 @@ mod tests {
 
     #[test]
     fn reset_clears_what_was_recorded() {
-        let mut h = LogHist::default();
+        let mut h = LogHist::<true>::default();
         h.record(5);
         h.record(1 << 40);
         h.reset();

@@ -133,6 +133,14 @@ impl<T> Default for Slab<T> {
 }
 
 impl<T> Slab<T> {
+    /// A slab of `n` slots made by `make`, indices `0..n`.
+    pub fn filled(n: u64, make: impl FnMut() -> T) -> Slab<T> {
+        Slab {
+            items: std::iter::repeat_with(make).take(n as usize).collect(),
+            free: Vec::new(),
+        }
+    }
+
     /// Puts `item` in a free slot (or a new one) and returns its index.
     #[inline]
     pub fn insert(&mut self, item: T) -> u32 {
@@ -160,15 +168,29 @@ impl<T> Slab<T> {
 
 impl<T> std::ops::Index<u32> for Slab<T> {
     type Output = T;
-    #[inline]
+    #[inline(always)]
     fn index(&self, i: u32) -> &T {
-        &self.items[i as usize]
+        debug_assert!(
+            (i as usize) < self.items.len(),
+            "slab index {i} never handed out"
+        );
+        // SAFETY: the engine only holds indices returned by `insert`, and a
+        // slot, once pushed, is never removed from `items` (freed slots are
+        // reused in place), so every such index stays below `items.len()`.
+        // This is the engine's hottest lookup; the check above covers it in
+        // every debug and test build.
+        unsafe { self.items.get_unchecked(i as usize) }
     }
 }
 
 impl<T> std::ops::IndexMut<u32> for Slab<T> {
-    #[inline]
+    #[inline(always)]
     fn index_mut(&mut self, i: u32) -> &mut T {
-        &mut self.items[i as usize]
+        debug_assert!(
+            (i as usize) < self.items.len(),
+            "slab index {i} never handed out"
+        );
+        // SAFETY: as for `index`.
+        unsafe { self.items.get_unchecked_mut(i as usize) }
     }
 }

@@ -279,7 +279,7 @@ struct TimelineBuilder {
     timeouts: u64,
     failures: u64,
     arrivals: u64,
-    wait: LogHist,
+    wait: LogHist<true>,
     series: Series,
 }
 
