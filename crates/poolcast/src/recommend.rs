@@ -165,13 +165,7 @@ pub fn check(report: &Report, slo: &Slo) -> Vec<String> {
 /// `max_size` (a fixed, warm pool) follows the new size; otherwise it is
 /// capped at it.
 pub fn with_pool_size(s: &Scenario, size: u32) -> Result<Scenario, ScenarioError> {
-    let mut out = with_field(s, "pool.max_size", f64::from(size))?;
-    out.pool.min_idle = if s.pool.min_idle == s.pool.max_size {
-        size
-    } else {
-        s.pool.min_idle.min(size)
-    };
-    Ok(out)
+    with_field(s, "pool.max_size", f64::from(size))
 }
 
 /// Whether one pool, as a queue, meets the SLO's wait and timeout bounds.

@@ -58,6 +58,8 @@ pub struct Sweep {
 }
 
 /// A copy of `base` with the numeric field at dotted `path` set to `value`.
+/// Setting `pool.max_size` also moves `pool.min_idle` along (see below), so
+/// a sweep or a search over sizes never asks for more idle than the pool holds.
 /// Errors name the field: unknown, or a fraction for a whole-number field.
 pub fn with_field(base: &Scenario, path: &str, value: f64) -> Result<Scenario, ScenarioError> {
     let bad = |message: String| {
@@ -78,7 +80,18 @@ pub fn with_field(base: &Scenario, path: &str, value: f64) -> Result<Scenario, S
     } else {
         serde_json::Value::from(value)
     };
-    parse(&json.to_string())
+    let mut out = parse(&json.to_string())?;
+    if path == "pool.max_size" {
+        // A min_idle equal to the old max_size (a fixed, warm pool) follows
+        // the new size; otherwise it is capped at it.
+        let size = out.pool.max_size;
+        out.pool.min_idle = if base.pool.min_idle == base.pool.max_size {
+            size
+        } else {
+            base.pool.min_idle.min(size)
+        };
+    }
+    Ok(out)
 }
 
 /// The values `from, from + step, ...` up to `to` (inclusive, with a little
@@ -148,6 +161,14 @@ mod tests {
         assert!(e.to_string().contains("pool.max_sise"), "{e}");
         let e = with_field(&base, "pool.max_size", 7.5).unwrap_err();
         assert!(e.to_string().contains("pool.max_size"), "{e}");
+        let warm = with_field(&base, "pool.min_idle", 20.0).unwrap();
+        let s = with_field(&warm, "pool.max_size", 6.0).unwrap();
+        assert_eq!((s.pool.max_size, s.pool.min_idle), (6, 6));
+        let some = with_field(&base, "pool.min_idle", 5.0).unwrap();
+        let s = with_field(&some, "pool.max_size", 3.0).unwrap();
+        assert_eq!((s.pool.max_size, s.pool.min_idle), (3, 3));
+        let s = with_field(&some, "pool.max_size", 30.0).unwrap();
+        assert_eq!((s.pool.max_size, s.pool.min_idle), (30, 5));
         let s = with_field(&base, "database.cores", 8.0).unwrap();
         assert_eq!(s.database.cores, Some(8));
     }
