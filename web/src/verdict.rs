@@ -56,6 +56,19 @@ pub fn verdict(r: &Report) -> (Level, String) {
         }
         return (Level::Bad, text);
     }
+    let stuck = r.requests.in_flight as f64 / arrived;
+    if stuck > 0.01 {
+        return (
+            Level::Bad,
+            format!(
+                "Overloaded: {} of requests were still waiting for a connection when the run \
+                 ended (the pools cannot keep up; without an acquire timeout the line only \
+                 grows). {}",
+                fmt_pct(stuck),
+                first_warning.unwrap_or_default()
+            ),
+        );
+    }
     if r.acquire.wait_ms.p99 > SLOW_P99_MS {
         let advice = if r.warnings.is_empty() {
             format!(
@@ -130,6 +143,21 @@ mod tests {
         let (level, text) = verdict(&small(|s| s.fleet.instances = 2));
         assert_eq!(level, Level::Safe, "{text}");
         assert!(text.contains("40 of 97"), "{text}");
+    }
+
+    #[test]
+    fn a_line_that_only_grows_is_overloaded_not_fine() {
+        // One connection, no acquire timeout, far more work than it can do:
+        // nothing times out or fails, but most requests never get served.
+        let r = small(|s| {
+            s.fleet.instances = 1;
+            s.pool.max_size = 1;
+            s.pool.acquire_timeout_ms = None;
+        });
+        assert_eq!(r.requests.timed_out + r.requests.failed, 0);
+        let (level, text) = verdict(&r);
+        assert_eq!(level, Level::Bad, "{text}");
+        assert!(text.starts_with("Overloaded"), "{text}");
     }
 
     #[test]

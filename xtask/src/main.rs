@@ -147,47 +147,52 @@ struct Tally {
 }
 
 impl Tally {
-    /// Runs a test command, echoing its output and adding up every
-    /// `test result: ... N passed; M failed` line it prints.
-    fn cargo_tests(&mut self, args: &[&str], env: &[(&str, &str)]) -> Result<(), String> {
+    /// Runs a test command, echoing its output and adding up its closing
+    /// lines: libtest's `test result: ... N passed; M failed` and the
+    /// end-to-end test's plain `N passed, M failed`.
+    fn tests(&mut self, program: &str, args: &[&str], env: &[(&str, &str)]) -> Result<(), String> {
         use std::io::{BufRead, BufReader};
-        eprintln!("xtask: $ cargo {}", args.join(" "));
-        let mut child = Command::new("cargo")
+        eprintln!("xtask: $ {program} {}", args.join(" "));
+        let mut child = Command::new(program)
             .args(args)
             .envs(env.iter().copied())
             .current_dir(root())
             .stdout(Stdio::piped())
             .spawn()
-            .map_err(|e| format!("cannot start cargo: {e}"))?;
+            .map_err(|e| format!("cannot start {program}: {e}"))?;
         let stdout = child.stdout.take().ok_or("no stdout")?;
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
             println!("{line}");
-            if let Some(rest) = line.trim().strip_prefix("test result: ") {
-                let num = |word: &str| {
-                    rest.split(';')
-                        .find_map(|part| {
-                            part.trim()
-                                .split_once(' ')
-                                .filter(|(_, w)| w.starts_with(word))
-                        })
-                        .and_then(|(n, _)| {
-                            n.trim_start_matches(|c: char| !c.is_ascii_digit())
-                                .parse::<u64>()
-                                .ok()
-                        })
-                        .unwrap_or(0)
-                };
-                self.passed += num("passed");
-                self.failed += num("failed");
+            let line = line.trim();
+            let plain = line.split(' ').count() == 4 && line.contains(" passed, ");
+            let summary = line.strip_prefix("test result: ").or(plain.then_some(line));
+            if let Some(summary) = summary {
+                let (passed, failed) = counts(summary);
+                self.passed += passed;
+                self.failed += failed;
             }
         }
         let status = child.wait().map_err(|e| e.to_string())?;
         if status.success() {
             Ok(())
         } else {
-            Err(format!("cargo {} failed", args.join(" ")))
+            Err(format!("{program} {} failed", args.join(" ")))
         }
     }
+}
+
+/// The passed and failed counts of a summary such as
+/// `ok. 39 passed; 0 failed; 0 ignored; ...` or `27 passed, 0 failed`.
+fn counts(summary: &str) -> (u64, u64) {
+    let words: Vec<&str> = summary.split_whitespace().collect();
+    let count = |label: &str| {
+        words
+            .windows(2)
+            .find(|w| w[1].trim_end_matches([';', ',']) == label)
+            .and_then(|w| w[0].parse().ok())
+            .unwrap_or(0)
+    };
+    (count("passed"), count("failed"))
 }
 
 fn test() -> Result<(), String> {
@@ -206,37 +211,32 @@ fn test() -> Result<(), String> {
                 "warnings",
             ],
         )?;
+        let wasm_clippy = [
+            "clippy",
+            "-p",
+            "poolcast-web",
+            "-p",
+            "poolcast-charts",
+            "--target",
+            WASM,
+        ];
         run(
             "cargo",
-            &[
-                "clippy",
-                "-p",
-                "poolcast-web",
-                "-p",
-                "poolcast-charts",
-                "--target",
-                WASM,
-                "--",
-                "-D",
-                "warnings",
-            ],
+            &[&wasm_clippy[..], &["--", "-D", "warnings"]].concat(),
         )?;
-        tally.cargo_tests(&["test", "--workspace"], &[])?;
+        tally.tests("cargo", &["test", "--workspace"], &[])?;
         run("cargo", &["build", "-p", "poolcast", "--target", WASM])?;
-        tally.cargo_tests(
-            &[
-                "test",
-                "--target",
-                WASM,
-                "-p",
-                "poolcast-wasm-tests",
-                "-p",
-                "poolcast-web",
-            ],
-            &[("CHROMEDRIVER", CHROMEDRIVER)],
-        )?;
-        run("bash", &["tests/e2e/run.sh"])?;
-        tally.passed += 1;
+        let wasm_tests = [
+            "test",
+            "--target",
+            WASM,
+            "-p",
+            "poolcast-wasm-tests",
+            "-p",
+            "poolcast-web",
+        ];
+        tally.tests("cargo", &wasm_tests, &[("CHROMEDRIVER", CHROMEDRIVER)])?;
+        tally.tests("bash", &["tests/e2e/run.sh"], &[])?;
         Ok(())
     })();
     if result.is_err() {
@@ -244,4 +244,19 @@ fn test() -> Result<(), String> {
     }
     println!("xtask: {} passed, {} failed", tally.passed, tally.failed);
     result
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn counts_read_test_summaries() {
+        let line =
+            "ok. 39 passed; 2 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.51s";
+        assert_eq!(super::counts(line), (39, 2));
+        assert_eq!(
+            super::counts("ok. 5 passed; 0 failed; 0 ignored; 0 filtered out"),
+            (5, 0)
+        );
+        assert_eq!(super::counts("27 passed, 1 failed"), (27, 1));
+    }
 }

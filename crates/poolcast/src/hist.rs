@@ -79,6 +79,11 @@ impl<const RESETS: bool> LogHist<RESETS> {
         self.max_ns = self.max_ns.max(ns);
     }
 
+    /// Values recorded.
+    pub fn len(&self) -> u64 {
+        self.n
+    }
+
     /// Whether nothing was recorded.
     pub fn is_empty(&self) -> bool {
         self.n == 0

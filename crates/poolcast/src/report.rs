@@ -55,6 +55,9 @@ pub struct Requests {
 pub struct Acquire {
     /// Acquisitions started in the window.
     pub attempts: u64,
+    /// Of those, how many got a connection: the waits `wait_ms` describes
+    /// (an addition to MODEL.md §4; 0 means `wait_ms` has no data).
+    pub served: u64,
     /// Fraction of attempts not served at once.
     pub p_wait: f64,
     /// Fraction of attempts that hit `acquire_timeout_ms`.

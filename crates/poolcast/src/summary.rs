@@ -30,6 +30,7 @@ pub(crate) fn build(sim: &mut Sim) -> Report {
         },
         acquire: Acquire {
             attempts: c.attempts,
+            served: sim.stats.wait.len(),
             p_wait: ratio(c.waited, c.attempts),
             timeout_fraction: ratio(c.timeouts, c.attempts),
             wait_ms,
