@@ -226,13 +226,14 @@ async function main() {
     const advice = await page.textContent(tid('advice'));
     check(/max size \d+ per pool|No pool size/.test(advice), `recommendation: ${advice.slice(0, 100)}`);
 
-    // 8. wasm vs native speed on a benchmark scenario (when the CLI is built).
-    const bench = { name: 'benchmark', duration_s: 3000, warmup_s: 30 };
+    // 8. wasm vs native speed on the README's benchmark scenario, M/M/10 at
+    // rho 0.9 (examples/mm10.json), when the CLI is built.
+    const bench = JSON.parse(await readFile(join(root, 'examples', 'mm10.json'), 'utf8'));
     await page.click('summary:has-text("Import scenario JSON")');
     await page.fill(tid('import-text'), JSON.stringify(bench));
     await page.click(tid('import-apply'));
     await page.click(tid('run'));
-    const wasm = await waitForRun(page, 'benchmark', 120000);
+    const wasm = await waitForRun(page, bench.name, 120000);
     const wasmRate = wasm.events / wasm.worker * 1000;
     console.log(`METRIC benchmark_wasm_events_per_s=${wasmRate.toFixed(0)} (${wasm.events} events in ${wasm.worker.toFixed(0)} ms)`);
     if (existsSync(native)) {
