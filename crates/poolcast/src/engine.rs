@@ -243,9 +243,7 @@ impl Sim {
             self.rng.rng.random_range(0..npools)
         };
         let measured = self.stats.in_window(self.now);
-        if measured {
-            self.stats.counters.arrived += 1;
-        }
+        self.stats.tally.arrived += 1;
         self.stats.tl_arrival();
         let id = self.new_request(pool, measured);
         match self.cfg.mode {
@@ -267,9 +265,7 @@ impl Sim {
     /// false if the database refused it.
     pub(crate) fn open(&mut self, pool: u32, req: u32, start: Time) -> bool {
         if self.levels.db_conns >= self.cfg.db_limit {
-            if self.stats.in_window(self.now) {
-                self.stats.counters.too_many_clients += 1;
-            }
+            self.stats.tally.too_many_clients += 1;
             return false;
         }
         let req_epoch = if req == NONE { 0 } else { self.reqs[req].epoch };

@@ -31,19 +31,14 @@ impl Sim {
     pub(crate) fn acquire(&mut self, id: u32) {
         let pool = self.reqs[id].pool;
         self.reqs[id].acquire_start = self.now;
-        let in_window = self.stats.in_window(self.now);
-        if in_window {
-            self.stats.counters.attempts += 1;
-        }
+        self.stats.tally.attempts += 1;
         if let Some(conn) = self.pools[pool].idle.pop_back() {
             self.levels.idle.add(self.now, -1);
             self.stats.served(self.now, self.now);
             self.assign(conn, id);
             return;
         }
-        if in_window {
-            self.stats.counters.waited += 1;
-        }
+        self.stats.tally.waited += 1;
         if self.pools[pool].total < self.cfg.max_size {
             if !self.open(pool, id, self.now) {
                 self.refused(id, None);
@@ -282,15 +277,11 @@ impl Sim {
         let c = &mut self.conns[conn];
         c.in_query = false;
         let id = c.req;
-        if self.stats.in_window(self.now) {
-            self.stats.counters.queries += 1;
-            self.stats.counters.query_ns += u128::from(self.now - c.query_start);
-        }
+        self.stats.tally.queries += 1;
+        self.stats.tally.query_ns += u128::from(self.now - c.query_start);
         debug_assert!(id != NONE);
         if failed {
-            if self.stats.in_window(self.now) {
-                self.stats.counters.statement_timeouts += 1;
-            }
+            self.stats.tally.statement_timeouts += 1;
             self.fail(id);
             self.release(conn);
             self.maybe_free(id);
@@ -366,9 +357,7 @@ impl Sim {
             self.stats.counters.completed += 1;
             self.stats.latency.record(self.now - r.arrival);
         }
-        if self.stats.in_window(self.now) {
-            self.stats.counters.window_completions += 1;
-        }
+        self.stats.tally.completions += 1;
         self.free(id);
     }
 

@@ -98,22 +98,45 @@ impl Areas {
     }
 }
 
-/// Counters of the measured window.
+/// Counters of the measured window that are decided by something other than
+/// the current time (a request's arrival, an attempt's start).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Counters {
-    pub arrived: u64,
     pub completed: u64,
     pub timed_out: u64,
     pub failed: u64,
+    pub timeouts: u64,
+    pub peak_waiting: u64,
+}
+
+/// Counts of things that happen at a moment, kept from time 0: the window's
+/// share is the total minus a snapshot taken when the warmup ends, so the hot
+/// path counts without asking whether it is in the window.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Tally {
+    pub arrived: u64,
     pub attempts: u64,
     pub waited: u64,
-    pub timeouts: u64,
-    pub window_completions: u64,
+    pub completions: u64,
     pub too_many_clients: u64,
     pub statement_timeouts: u64,
-    pub peak_waiting: u64,
     pub queries: u64,
     pub query_ns: u128,
+}
+
+impl Tally {
+    fn minus(&self, o: &Tally) -> Tally {
+        Tally {
+            arrived: self.arrived - o.arrived,
+            attempts: self.attempts - o.attempts,
+            waited: self.waited - o.waited,
+            completions: self.completions - o.completions,
+            too_many_clients: self.too_many_clients - o.too_many_clients,
+            statement_timeouts: self.statement_timeouts - o.statement_timeouts,
+            queries: self.queries - o.queries,
+            query_ns: self.query_ns - o.query_ns,
+        }
+    }
 }
 
 /// Everything measured while the engine runs.
@@ -124,6 +147,9 @@ pub struct Stats {
     /// End of the run.
     pub end: Time,
     pub counters: Counters,
+    /// Counts from time 0 (see [`Tally`]).
+    pub tally: Tally,
+    tally_at_warmup: Tally,
     pub wait: LogHist,
     pub latency: LogHist,
     /// Most database connections at any moment of the run.
@@ -141,6 +167,8 @@ impl Stats {
             warmup,
             end,
             counters: Counters::default(),
+            tally: Tally::default(),
+            tally_at_warmup: Tally::default(),
             wait: LogHist::default(),
             latency: LogHist::default(),
             peak_db: 0,
@@ -188,6 +216,7 @@ impl Stats {
             let areas = Areas::at(levels, mark);
             if mark == self.warmup && self.at_warmup.is_none() {
                 self.at_warmup = Some(areas);
+                self.tally_at_warmup = self.tally;
             }
             if mark == self.timeline.bucket_end {
                 self.timeline.close(&areas, levels);
@@ -241,7 +270,7 @@ impl Stats {
 
     /// Closes the timeline at the end of the run and returns it with the
     /// window's time averages.
-    pub fn finish(&mut self, levels: &Levels) -> (Timeline, WindowMeans) {
+    pub fn finish(&mut self, levels: &Levels) -> (Timeline, WindowMeans, Tally) {
         self.advance(self.end, levels);
         let at_end = Areas::at(levels, self.end);
         let d = at_end.minus(&self.at_warmup.unwrap_or_default());
@@ -251,7 +280,8 @@ impl Stats {
             pools_waiting: d.pools_waiting as f64 / width,
             busy_cores: d.cores as f64 / width,
         };
-        (self.timeline.finish(&at_end, levels), means)
+        let tally = self.tally.minus(&self.tally_at_warmup);
+        (self.timeline.finish(&at_end, levels), means, tally)
     }
 }
 
@@ -387,7 +417,7 @@ mod tests {
         lv.busy.add(0, 2);
         st.advance(50_000_000, &lv);
         lv.busy.add(50_000_000, 2);
-        let (tl, means) = st.finish(&lv);
+        let (tl, means, _) = st.finish(&lv);
         assert_eq!(tl.bucket_s, 0.02);
         assert_eq!(tl.series.busy.len(), 500);
         assert!((tl.series.busy[0] - 2.0).abs() < 1e-12);
@@ -404,7 +434,7 @@ mod tests {
         lv.busy.add(0, 1);
         st.advance(1_000_000_000, &lv);
         lv.busy.add(1_000_000_000, 2);
-        let (_, means) = st.finish(&lv);
+        let (_, means, _) = st.finish(&lv);
         assert!((means.busy - 3.0).abs() < 1e-12, "{}", means.busy);
     }
 }

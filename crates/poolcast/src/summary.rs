@@ -9,7 +9,7 @@ fn ratio(a: u64, b: u64) -> f64 {
 }
 
 pub(crate) fn build(sim: &mut Sim) -> Report {
-    let (timeline, means) = sim.stats.finish(&sim.levels);
+    let (timeline, means, t) = sim.stats.finish(&sim.levels);
     let wait_ms = sim.stats.wait.summary();
     let wait_histogram = sim.stats.wait.buckets();
     let latency_ms = sim.stats.latency.summary();
@@ -18,21 +18,21 @@ pub(crate) fn build(sim: &mut Sim) -> Report {
     let s = &sim.scenario;
     let pools = s.pool_count() as f64;
     let resolved = c.completed + c.timed_out + c.failed;
-    debug_assert!(resolved <= c.arrived);
+    debug_assert!(resolved <= t.arrived);
     let mut report = Report {
         scenario: s.clone(),
         requests: Requests {
-            arrived: c.arrived,
+            arrived: t.arrived,
             completed: c.completed,
             timed_out: c.timed_out,
             failed: c.failed,
-            in_flight: c.arrived - resolved,
+            in_flight: t.arrived - resolved,
         },
         acquire: Acquire {
-            attempts: c.attempts,
+            attempts: t.attempts,
             served: sim.stats.wait.len(),
-            p_wait: ratio(c.waited, c.attempts),
-            timeout_fraction: ratio(c.timeouts, c.attempts),
+            p_wait: ratio(t.waited, t.attempts),
+            timeout_fraction: ratio(c.timeouts, t.attempts),
             wait_ms,
             wait_histogram,
         },
@@ -44,16 +44,16 @@ pub(crate) fn build(sim: &mut Sim) -> Report {
         },
         database: DatabaseStats {
             peak_connections: st.peak_db,
-            too_many_clients: c.too_many_clients,
-            statement_timeouts: c.statement_timeouts,
+            too_many_clients: t.too_many_clients,
+            statement_timeouts: t.statement_timeouts,
             core_utilization: s.database.cores.map(|k| means.busy_cores / f64::from(k)),
-            mean_query_ms: if c.queries == 0 {
+            mean_query_ms: if t.queries == 0 {
                 0.0
             } else {
-                c.query_ns as f64 / c.queries as f64 / 1e6
+                t.query_ns as f64 / t.queries as f64 / 1e6
             },
         },
-        throughput_per_s: c.window_completions as f64 / s.duration_s,
+        throughput_per_s: t.completions as f64 / s.duration_s,
         timeline,
         warnings: Vec::new(),
         events: sim.events,
