@@ -24,9 +24,10 @@ const arg = (name, fallback) => {
   return i > 0 ? process.argv[i + 1] : fallback;
 };
 const dist = resolve(arg('--dist', join(root, 'dist')));
-const artifacts = join(root, 'target', 'e2e');
+const targetDir = process.env.CARGO_TARGET_DIR || join(root, 'target');
+const artifacts = join(targetDir, 'e2e');
 const screenshot = arg('--screenshot', null);
-const native = process.env.POOLCAST_NATIVE || join(root, 'target', 'release', 'poolcast');
+const native = process.env.POOLCAST_NATIVE || join(targetDir, 'release', 'poolcast');
 
 const MIME = {
   '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript',
