@@ -182,12 +182,7 @@ pub fn s_to_ns(s: f64) -> u64 {
 
 /// A non-negative float number of nanoseconds, rounded to an integer.
 #[inline]
-pub fn ns(x: f64) -> u64 {
-    to_ns(x)
-}
-
-#[inline]
-fn to_ns(x: f64) -> u64 {
+pub fn to_ns(x: f64) -> u64 {
     // Draws are never negative. Going through i64 is a cheaper conversion
     // than straight to u64 and the same for every value below 2^63 ns
     // (292 years); larger values (an infinite lognormal tail) saturate.

@@ -6,7 +6,7 @@
 
 use rand::RngExt;
 
-use crate::dist::{Draws, Sampler, ms_to_ns, ns, s_to_ns};
+use crate::dist::{Draws, Sampler, ms_to_ns, s_to_ns, to_ns};
 use crate::pool::{Conn, NONE, Pool, Req, Slab};
 use crate::ps::Cpu;
 use crate::queue::{Event, EventQueue, Time};
@@ -218,7 +218,7 @@ impl Sim {
     fn schedule_arrival(&mut self) {
         if self.gap_mean_ns > 0.0 {
             let gap = self.rng.exp1() * self.gap_mean_ns;
-            let t = self.now.saturating_add(ns(gap));
+            let t = self.now.saturating_add(to_ns(gap));
             if t < self.end {
                 self.queue.set_arrival(t);
             }

@@ -22,7 +22,7 @@ type Tagged = Reverse<(u64, u32, u32)>;
 pub struct Cpu {
     cores: f64,
     /// Running queries.
-    pub active: u64,
+    active: u64,
     vtime: f64,
     last: Time,
     heap: BinaryHeap<Tagged>,
