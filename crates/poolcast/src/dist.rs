@@ -156,7 +156,7 @@ impl Sampler {
     }
 
     /// One draw, in nanoseconds.
-    #[inline]
+    #[inline(always)]
     pub fn sample(&self, draws: &mut Draws) -> u64 {
         match *self {
             Sampler::Constant(ns) => ns,

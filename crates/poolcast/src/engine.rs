@@ -137,15 +137,9 @@ impl Sim {
     /// Runs at most `max_events` events; returns true once the run is over.
     pub fn step(&mut self, max_events: u64) -> bool {
         for _ in 0..max_events {
-            match self.queue.peek_time() {
-                Some(t) if t < self.end => {}
-                _ => {
-                    self.done = true;
-                    return true;
-                }
-            }
-            let Some((t, event)) = self.queue.pop() else {
-                break;
+            let Some((t, event)) = self.queue.pop_before(self.end) else {
+                self.done = true;
+                return true;
             };
             self.stats.advance(t, &self.levels);
             self.now = t;

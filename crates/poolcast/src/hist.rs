@@ -84,6 +84,12 @@ impl<const RESETS: bool> LogHist<RESETS> {
         self.n
     }
 
+    /// Count of each bucket.
+    #[cfg(test)]
+    pub fn counts(&self) -> &[u64] {
+        &self.counts
+    }
+
     /// Whether nothing was recorded.
     pub fn is_empty(&self) -> bool {
         self.n == 0
@@ -97,14 +103,28 @@ impl<const RESETS: bool> LogHist<RESETS> {
             return 0.0;
         }
         let rank = ((q * self.n as f64).ceil() as u64).clamp(1, self.n);
-        let mut seen = 0;
-        for i in self.lo..=self.hi {
-            seen += self.counts[i];
-            if seen >= rank {
-                return highest(i).min(self.max_ns) as f64 / 1e6;
-            }
+        let used = &self.counts[self.lo..self.hi + 1];
+        // The bucket is the first whose running count reaches `rank`, or
+        // equally the last from the top whose count from there up exceeds
+        // n - rank; walk in from the nearer end.
+        let at = if rank > self.n / 2 {
+            let above = self.n - rank;
+            let mut tail = 0;
+            used.iter().rposition(|&c| {
+                tail += c;
+                tail > above
+            })
+        } else {
+            let mut seen = 0;
+            used.iter().position(|&c| {
+                seen += c;
+                seen >= rank
+            })
+        };
+        match at {
+            Some(i) => highest(self.lo + i).min(self.max_ns) as f64 / 1e6,
+            None => self.max_ns as f64 / 1e6,
         }
-        self.max_ns as f64 / 1e6
     }
 
     /// Mean, percentiles and maximum in ms.
@@ -158,19 +178,66 @@ impl<const RESETS: bool> LogHist<RESETS> {
         }
         out
     }
+}
 
-    /// Forgets everything.
-    pub fn reset(&mut self) {
-        if self.n > 0 {
-            self.counts[self.lo..=self.hi].fill(0);
+/// Merging the timeline's per-bucket histograms into the run-long one, so a
+/// served wait is recorded once on the hot path. Counts, `n` and the sum use
+/// wrapping arithmetic: a value taken out before it is merged in (see
+/// [`LogHist::unrecord`]) leaves a transient wrapped count that the merge
+/// brings back to the right number.
+impl LogHist<false> {
+    /// Takes out one value, which a later [`LogHist::drain`] merges in.
+    #[cold]
+    pub fn unrecord(&mut self, ns: u64) {
+        let i = index(ns);
+        self.counts[i] = self.counts[i].wrapping_sub(1);
+        self.n = self.n.wrapping_sub(1);
+        self.sum_ns = self.sum_ns.wrapping_sub(u128::from(ns));
+    }
+
+    /// Takes out every value of `part`, which a later drain of it merges in.
+    pub fn subtract(&mut self, part: &LogHist<true>) {
+        if part.n == 0 {
+            return;
         }
+        for i in part.lo..=part.hi {
+            self.counts[i] = self.counts[i].wrapping_sub(part.counts[i]);
+        }
+        self.n = self.n.wrapping_sub(part.n);
+        self.sum_ns = self.sum_ns.wrapping_sub(part.sum_ns);
+    }
+
+    /// Sets the exact maximum, which merges do not carry.
+    pub fn set_max(&mut self, max_ns: u64) {
+        self.max_ns = max_ns;
+    }
+}
+
+impl LogHist<true> {
+    /// Empties the histogram, adding its values to `into` if given, and
+    /// returns its `q` quantile in ms (None when it was empty). It touches
+    /// only the range of buckets that were used.
+    pub fn drain(&mut self, q: f64, into: Option<&mut LogHist>) -> Option<f64> {
+        if self.is_empty() {
+            return None;
+        }
+        let quantile = self.quantile_ms(q);
+        let used = self.lo..self.hi + 1;
+        if let Some(g) = into {
+            let from = &self.counts[used.clone()];
+            for (g, c) in g.counts[used.clone()].iter_mut().zip(from) {
+                *g = g.wrapping_add(*c);
+            }
+            g.n = g.n.wrapping_add(self.n);
+            g.sum_ns = g.sum_ns.wrapping_add(self.sum_ns);
+        }
+        self.counts[used].fill(0);
         self.n = 0;
         self.sum_ns = 0;
         self.max_ns = 0;
-        if RESETS {
-            self.lo = LEN;
-            self.hi = 0;
-        }
+        self.lo = LEN;
+        self.hi = 0;
+        Some(quantile)
     }
 }
 
@@ -219,6 +286,28 @@ mod tests {
     }
 
     #[test]
+    fn quantiles_from_either_end_agree_with_a_plain_scan() {
+        let mut h = LogHist::<true>::default();
+        let mut x = 12_345u64;
+        for _ in 0..5_000 {
+            x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            h.record((x >> 40) % 50_000_000);
+        }
+        for q in (0..=1000).map(|k| f64::from(k) / 1000.0) {
+            let rank = ((q * h.n as f64).ceil() as u64).clamp(1, h.n);
+            let mut seen = 0;
+            let i = (0..LEN)
+                .find(|&i| {
+                    seen += h.counts[i];
+                    seen >= rank
+                })
+                .unwrap();
+            let want = highest(i).min(h.max_ns) as f64 / 1e6;
+            assert_eq!(h.quantile_ms(q), want, "q = {q}");
+        }
+    }
+
+    #[test]
     fn wait_buckets_count_every_value_once() {
         let mut h: LogHist = LogHist::default();
         for ns in [0, 0, 500, 1_500, 3_000_000, 70_000_000] {
@@ -232,11 +321,49 @@ mod tests {
     }
 
     #[test]
-    fn reset_clears_what_was_recorded() {
+    fn drained_parts_add_up_to_the_whole() {
+        // Values 1..=300 ms in three parts; the middle part is taken out
+        // before it is merged in (as at the end of the warmup), and one value
+        // of the last part is taken out before its merge (a wait that
+        // started in the warmup).
+        let mut whole: LogHist = LogHist::default();
+        let mut part = LogHist::<true>::default();
+        let ms = |v: u64| v * 1_000_000;
+        for v in 1..=100 {
+            part.record(ms(v));
+        }
+        let q = part.drain(0.99, None).unwrap();
+        assert!((q - 99.0).abs() / 99.0 < 1.0 / 128.0, "{q}");
+        for v in 101..=200 {
+            part.record(ms(v));
+        }
+        whole.subtract(&part);
+        assert!(part.drain(0.5, Some(&mut whole)).is_some());
+        assert_eq!(whole.len(), 0);
+        assert!(whole.counts.iter().all(|&c| c == 0));
+        for v in 201..=300 {
+            part.record(ms(v));
+        }
+        whole.unrecord(ms(250));
+        part.drain(0.5, Some(&mut whole));
+        whole.set_max(ms(300));
+        assert!(part.is_empty() && part.counts.iter().all(|&c| c == 0));
+        let mut want: LogHist = LogHist::default();
+        for v in (201..=300).filter(|&v| v != 250) {
+            want.record(ms(v));
+        }
+        assert_eq!(whole.counts, want.counts);
+        let (a, b) = (whole.summary(), want.summary());
+        assert_eq!((a.p50, a.p99, a.max), (b.p50, b.p99, b.max));
+        assert!((a.mean - b.mean).abs() < 1e-9);
+    }
+
+    #[test]
+    fn drain_clears_what_was_recorded() {
         let mut h = LogHist::<true>::default();
         h.record(5);
         h.record(1 << 40);
-        h.reset();
+        h.drain(0.5, None);
         assert!(h.is_empty());
         assert!(h.counts.iter().all(|&c| c == 0));
         h.record(7);

@@ -128,35 +128,27 @@ impl EventQueue {
         }
     }
 
-    /// Time of the next event, if any (the last one taken must be settled).
+    /// Takes the next event if it comes before `end`; call
+    /// [`EventQueue::settle`] once it is processed.
     #[inline]
-    pub fn peek_time(&self) -> Option<Time> {
+    pub fn pop_before(&mut self, end: Time) -> Option<(Time, Event)> {
         debug_assert!(!self.top_taken);
-        match (self.heap.peek(), &self.arrival) {
-            (Some(h), Some(a)) => Some(h.time().min(a.time())),
-            (Some(h), None) => Some(h.time()),
-            (None, Some(a)) => Some(a.time()),
-            (None, None) => None,
+        let e = match (self.heap.peek(), &self.arrival) {
+            (Some(h), Some(a)) if a.key < h.key => a,
+            (Some(h), _) => h,
+            (None, Some(a)) => a,
+            (None, None) => return None,
+        };
+        let (t, event) = (e.time(), e.event);
+        if t >= end {
+            return None;
         }
-    }
-
-    /// Takes the next event; call [`EventQueue::settle`] once it is processed.
-    #[inline]
-    pub fn pop(&mut self) -> Option<(Time, Event)> {
-        debug_assert!(!self.top_taken);
-        let arrival_first = match (self.heap.peek(), &self.arrival) {
-            (Some(h), Some(a)) => a.key < h.key,
-            (None, Some(_)) => true,
-            _ => false,
-        };
-        let e = if arrival_first {
-            self.arrival.take()?
+        if event == Event::Arrival {
+            self.arrival = None;
         } else {
-            let top = *self.heap.peek()?;
             self.top_taken = true;
-            top
-        };
-        Some((e.time(), e.event))
+        }
+        Some((t, event))
     }
 }
 
@@ -170,12 +162,15 @@ mod tests {
         for t in [10, 20, 30] {
             q.push(t, Event::IdleReap { pool: t as u32 });
         }
-        assert_eq!(q.pop(), Some((10, Event::IdleReap { pool: 10 })));
+        assert_eq!(
+            q.pop_before(Time::MAX),
+            Some((10, Event::IdleReap { pool: 10 }))
+        );
         q.push(25, Event::IdleReap { pool: 25 });
         q.push(5, Event::IdleReap { pool: 5 });
         q.settle();
         let rest: Vec<Time> = std::iter::from_fn(|| {
-            let e = q.pop();
+            let e = q.pop_before(Time::MAX);
             q.settle();
             e.map(|(t, _)| t)
         })
@@ -192,7 +187,7 @@ mod tests {
         q.set_arrival(3);
         q.push(5, Event::IdleReap { pool: 3 });
         let order: Vec<_> = std::iter::from_fn(|| {
-            let e = q.pop();
+            let e = q.pop_before(Time::MAX);
             q.settle();
             e
         })
