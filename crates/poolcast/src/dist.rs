@@ -3,8 +3,8 @@
 //! Transcendental functions come from `libm`, never from the platform, so a
 //! draw is the same bits natively and in wasm.
 
-use rand::{RngExt, SeedableRng};
-use rand_distr::{Exp1, StandardNormal};
+use rand::{Rng, RngExt, SeedableRng};
+use rand_distr::StandardNormal;
 use rand_pcg::Pcg64Mcg;
 
 use crate::scenario::Dist;
@@ -30,6 +30,7 @@ pub struct Draws {
     pub rng: SimRng,
     exp: [f64; BLOCK],
     next: usize,
+    zig: Box<ExpZiggurat>,
 }
 
 impl Draws {
@@ -39,6 +40,7 @@ impl Draws {
             rng: SimRng::seed_from_u64(seed),
             exp: [0.0; BLOCK],
             next: BLOCK,
+            zig: Box::new(ExpZiggurat::new()),
         }
     }
 
@@ -55,11 +57,95 @@ impl Draws {
 
     #[inline(never)]
     fn refill(&mut self) {
+        // A local copy keeps the generator's state in registers.
+        let mut rng = self.rng.clone();
         for x in &mut self.exp {
-            *x = self.rng.sample(Exp1);
+            *x = self.zig.sample(&mut rng);
         }
+        self.rng = rng;
         self.next = 0;
     }
+}
+
+/// Layers of the exponential ziggurat.
+const ZIG_LAYERS: usize = 256;
+/// Where the exponential ziggurat's tail starts (Marsaglia and Tsang 2000).
+const ZIG_R: f64 = 7.697_117_470_131_05;
+/// Area of each layer.
+const ZIG_V: f64 = 0.003_949_659_822_581_557;
+
+/// The ziggurat method for Exp(1) (Marsaglia and Tsang, "The ziggurat
+/// method for generating random variables", 2000), 256 layers.
+///
+/// `rand_distr::Exp1` is the same algorithm; this copy exists because the
+/// engine draws two exponentials per simulated request and the generic one,
+/// inlined into a loop, kept its state on the stack (about 38 instructions
+/// a draw against 20 here). The tables are computed with `libm`, so they are
+/// the same bits in every build; `sample_is_exp1` tests the distribution.
+#[derive(Debug, Clone)]
+struct ExpZiggurat {
+    /// Layer edges: `x[0]` is the base layer's width (V / f(R)), `x[1]` is R,
+    /// down to `x[ZIG_LAYERS]` = 0.
+    x: [f64; ZIG_LAYERS + 1],
+    /// `f[i]` = exp(-x[i]).
+    f: [f64; ZIG_LAYERS + 1],
+}
+
+impl ExpZiggurat {
+    fn new() -> ExpZiggurat {
+        let mut x = [0.0; ZIG_LAYERS + 1];
+        x[0] = ZIG_V * libm::exp(ZIG_R);
+        x[1] = ZIG_R;
+        for i in 1..ZIG_LAYERS - 1 {
+            x[i + 1] = -libm::log(ZIG_V / x[i] + libm::exp(-x[i]));
+        }
+        x[ZIG_LAYERS] = 0.0;
+        let f = x.map(|v| libm::exp(-v));
+        ExpZiggurat { x, f }
+    }
+
+    /// One draw: a point in a random layer, accepted at once if it lies
+    /// under the next layer's edge (about 99% of draws).
+    #[inline(always)]
+    fn sample(&self, rng: &mut SimRng) -> f64 {
+        loop {
+            let bits = rng.next_u64();
+            let i = (bits & 0xff) as usize;
+            let x = open01(bits >> 12) * self.x[i];
+            if x < self.x[i + 1] {
+                return x;
+            }
+            // The generator goes to the rare path by value: were its address
+            // taken, it would live on the stack in the fast path too.
+            let (next, accepted) = self.edge(rng.clone(), i, x);
+            *rng = next;
+            if let Some(x) = accepted {
+                return x;
+            }
+        }
+    }
+
+    /// The rare cases: the tail beyond R (base layer) or a point in a
+    /// layer's wedge, accepted under the density. Uniforms as `rand` draws
+    /// them, as `rand_distr::Exp1` does.
+    #[cold]
+    #[inline(never)]
+    fn edge(&self, mut rng: SimRng, i: usize, x: f64) -> (SimRng, Option<f64>) {
+        let u = rng.random::<f64>();
+        let accepted = if i == 0 {
+            Some(ZIG_R - libm::log(u))
+        } else {
+            (self.f[i + 1] + (self.f[i] - self.f[i + 1]) * u < libm::exp(-x)).then_some(x)
+        };
+        (rng, accepted)
+    }
+}
+
+/// 52 random bits as a float strictly between 0 and 1 (as `rand_distr`'s
+/// ziggurat makes it).
+#[inline(always)]
+fn open01(bits52: u64) -> f64 {
+    f64::from_bits(bits52 | 0x3ff0_0000_0000_0000) - (1.0 - f64::EPSILON / 2.0)
 }
 
 /// Parameters (mu, sigma) of the underlying normal of a lognormal, in ms;
@@ -227,6 +313,73 @@ mod tests {
         };
         let err = lognormal_params(&d).unwrap_err();
         assert!(err.contains("14.97"), "{err}");
+    }
+
+    #[test]
+    fn ziggurat_tables_match_the_published_ones() {
+        // rand_distr's ZIG_EXP_X / ZIG_EXP_F, a few entries.
+        let z = ExpZiggurat::new();
+        for (i, want) in [
+            (0, 8.697_117_470_131_053),
+            (2, 6.941_033_629_377_213),
+            (128, 1.670_349_953_716_452),
+            (255, 0.063_852_163_815_001_57),
+        ] {
+            assert!((z.x[i] - want).abs() < 1e-12, "x[{i}] = {}", z.x[i]);
+        }
+        assert!((z.f[0] - 0.000_167_066_692_307_963).abs() < 1e-15);
+        assert_eq!((z.x[ZIG_LAYERS], z.f[ZIG_LAYERS]), (0.0, 1.0));
+    }
+
+    #[test]
+    fn draws_follow_rand_distr_exp1() {
+        // Same algorithm on the same random bits: the same draws, up to the
+        // last bits of the tables (theirs were computed at higher precision).
+        let mut ours = Draws::new(5);
+        let mut theirs = SimRng::seed_from_u64(5);
+        for k in 0..1_000_000 {
+            let (a, b): (f64, f64) = (ours.exp1(), theirs.sample(rand_distr::Exp1));
+            assert!((a - b).abs() <= 1e-13 * b, "draw {k}: {a} vs {b}");
+        }
+    }
+
+    #[test]
+    fn sample_is_exp1() {
+        // Kolmogorov-Smirnov against 1 - exp(-x) over 400k draws; the 0.001
+        // critical value is 1.95 / sqrt(n). The mean and the tail beyond R
+        // (the base layer's other branch) are checked as well.
+        let mut d = Draws::new(11);
+        let n = 400_000;
+        let mut xs: Vec<f64> = (0..n).map(|_| d.exp1()).collect();
+        xs.sort_by(f64::total_cmp);
+        let nf = n as f64;
+        let ks = xs
+            .iter()
+            .enumerate()
+            .map(|(k, &x)| {
+                let cdf = 1.0 - libm::exp(-x);
+                (cdf - k as f64 / nf)
+                    .abs()
+                    .max(((k + 1) as f64 / nf - cdf).abs())
+            })
+            .fold(0.0, f64::max);
+        assert!(ks < 1.95 / nf.sqrt(), "KS distance {ks}");
+        let mean = xs.iter().sum::<f64>() / nf;
+        assert!((mean - 1.0).abs() < 5.0 / nf.sqrt(), "mean {mean}");
+        // P(X > 5) = e^-5: 2695 expected, standard deviation about 52.
+        let over5 = xs.iter().filter(|&&x| x > 5.0).count() as f64;
+        assert!(
+            (over5 - nf * libm::exp(-5.0)).abs() < 5.0 * 52.0,
+            "{over5} above 5"
+        );
+        // Beyond R + 1, all from the tail branch: 67 expected, sd about 8.
+        let tail = xs.iter().filter(|&&x| x > ZIG_R + 1.0).count() as f64;
+        let want = nf * libm::exp(-ZIG_R - 1.0);
+        assert!(
+            (tail - want).abs() < 5.0 * want.sqrt(),
+            "{tail} beyond R + 1"
+        );
+        assert!(xs[0] > 0.0 && xs[n - 1].is_finite());
     }
 
     #[test]

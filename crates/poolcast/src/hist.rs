@@ -14,14 +14,15 @@ const SUB: u64 = 1 << SUB_BITS;
 /// Buckets needed to cover every u64.
 const LEN: usize = ((64 - SUB_BITS as usize) + 1) * SUB as usize;
 
+/// The bucket of `v`: `v` itself below `2 SUB`; above, `v >> shift` keeps
+/// the top `SUB_BITS + 1` bits (from `SUB` to `2 SUB - 1`) and each shift
+/// adds `SUB` buckets. Without a branch: zero waits and waits mix at random
+/// on the hot path, and a branch here was mispredicted often.
 #[inline]
 fn index(v: u64) -> usize {
-    if v < 2 * SUB {
-        v as usize
-    } else {
-        let shift = 63 - v.leading_zeros() - SUB_BITS;
-        ((shift as usize + 1) << SUB_BITS) + ((v >> shift) & (SUB - 1)) as usize
-    }
+    let msb = 63 - (v | 1).leading_zeros();
+    let shift = msb.saturating_sub(SUB_BITS);
+    ((shift as usize) << SUB_BITS) + (v >> shift) as usize
 }
 
 /// The largest value that falls in bucket `i`.

@@ -75,13 +75,28 @@ impl Ord for Entry {
 /// settled: the first event scheduled while processing it takes its place
 /// (one sift instead of a pop and a push; a finished query usually starts
 /// the next one), and [`EventQueue::settle`] pops it if nothing did.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct EventQueue {
     heap: QuaternaryHeap<Entry>,
-    arrival: Option<Entry>,
+    /// Key of the pending arrival; [`NO_KEY`] when there is none.
+    arrival: u128,
     seq: u64,
     /// The heap's top is the event being processed.
     top_taken: bool,
+}
+
+/// Stands for "nothing": later than every real key.
+const NO_KEY: u128 = u128::MAX;
+
+impl Default for EventQueue {
+    fn default() -> Self {
+        EventQueue {
+            heap: QuaternaryHeap::new(),
+            arrival: NO_KEY,
+            seq: 0,
+            top_taken: false,
+        }
+    }
 }
 
 impl EventQueue {
@@ -95,7 +110,7 @@ impl EventQueue {
     }
 
     /// Schedules `event` at `time`.
-    #[inline]
+    #[inline(always)]
     pub fn push(&mut self, time: Time, event: Event) {
         let e = self.entry(time, event);
         if self.top_taken {
@@ -111,12 +126,12 @@ impl EventQueue {
     /// Schedules the next arrival, replacing any pending one.
     #[inline]
     pub fn set_arrival(&mut self, time: Time) {
-        self.arrival = Some(self.entry(time, Event::Arrival));
+        self.arrival = self.entry(time, Event::Arrival).key;
     }
 
     /// Drops the pending arrival.
     pub fn clear_arrival(&mut self) {
-        self.arrival = None;
+        self.arrival = NO_KEY;
     }
 
     /// Finishes the event taken by [`EventQueue::pop`].
@@ -133,22 +148,23 @@ impl EventQueue {
     #[inline]
     pub fn pop_before(&mut self, end: Time) -> Option<(Time, Event)> {
         debug_assert!(!self.top_taken);
-        let e = match (self.heap.peek(), &self.arrival) {
-            (Some(h), Some(a)) if a.key < h.key => a,
-            (Some(h), _) => h,
-            (None, Some(a)) => a,
-            (None, None) => return None,
-        };
-        let (t, event) = (e.time(), e.event);
-        if t >= end {
-            return None;
-        }
-        if event == Event::Arrival {
-            self.arrival = None;
+        // Keys order by time first, so "before `end`" is one comparison too.
+        let limit = u128::from(end) << 64;
+        let top = self.heap.peek().map_or(NO_KEY, |h| h.key);
+        if self.arrival < top {
+            if self.arrival >= limit {
+                return None;
+            }
+            let t = (self.arrival >> 64) as Time;
+            self.arrival = NO_KEY;
+            Some((t, Event::Arrival))
         } else {
+            if top >= limit {
+                return None;
+            }
             self.top_taken = true;
+            self.heap.peek().map(|h| (h.time(), h.event))
         }
-        Some((t, event))
     }
 }
 
