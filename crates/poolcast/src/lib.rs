@@ -24,6 +24,7 @@ pub mod analytic;
 mod dist;
 mod engine;
 mod flow;
+mod heap;
 mod hist;
 mod pool;
 mod ps;

@@ -1,8 +1,7 @@
-//! The event queue: a binary heap keyed by (time, sequence), so events with
-//! equal time come out in the order they were scheduled.
+//! The event queue: a heap keyed by (time, sequence), so events with equal
+//! time come out in the order they were scheduled.
 
-use dary_heap::QuaternaryHeap;
-use std::cmp::Ordering;
+use crate::heap::{Heap, Keyed};
 
 /// Simulated time: integer nanoseconds since the start of the run.
 pub type Time = u64;
@@ -47,23 +46,19 @@ impl Entry {
     }
 }
 
-impl PartialEq for Entry {
-    fn eq(&self, other: &Self) -> bool {
-        self.key == other.key
+impl Keyed for Entry {
+    #[inline(always)]
+    fn key(&self) -> u128 {
+        self.key
     }
+    const PAD: Entry = Entry {
+        key: NO_KEY,
+        event: Event::Arrival,
+    };
 }
-impl Eq for Entry {}
-impl PartialOrd for Entry {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-impl Ord for Entry {
-    // Reversed: the heap is a max-heap and we want the earliest first.
-    fn cmp(&self, other: &Self) -> Ordering {
-        other.key.cmp(&self.key)
-    }
-}
+
+/// Stands for "nothing": later than every real key.
+const NO_KEY: u128 = u128::MAX;
 
 /// A FIFO-stable priority queue of events.
 ///
@@ -77,7 +72,7 @@ impl Ord for Entry {
 /// the next one), and [`EventQueue::settle`] pops it if nothing did.
 #[derive(Debug)]
 pub struct EventQueue {
-    heap: QuaternaryHeap<Entry>,
+    heap: Heap<Entry>,
     /// Key of the pending arrival; [`NO_KEY`] when there is none.
     arrival: u128,
     seq: u64,
@@ -85,13 +80,10 @@ pub struct EventQueue {
     top_taken: bool,
 }
 
-/// Stands for "nothing": later than every real key.
-const NO_KEY: u128 = u128::MAX;
-
 impl Default for EventQueue {
     fn default() -> Self {
         EventQueue {
-            heap: QuaternaryHeap::new(),
+            heap: Heap::default(),
             arrival: NO_KEY,
             seq: 0,
             top_taken: false,
@@ -115,12 +107,10 @@ impl EventQueue {
         let e = self.entry(time, event);
         if self.top_taken {
             self.top_taken = false;
-            if let Some(mut top) = self.heap.peek_mut() {
-                *top = e;
-                return;
-            }
+            self.heap.replace_top(e);
+        } else {
+            self.heap.push(e);
         }
-        self.heap.push(e);
     }
 
     /// Schedules the next arrival, replacing any pending one.
@@ -150,7 +140,7 @@ impl EventQueue {
         debug_assert!(!self.top_taken);
         // Keys order by time first, so "before `end`" is one comparison too.
         let limit = u128::from(end) << 64;
-        let top = self.heap.peek().map_or(NO_KEY, |h| h.key);
+        let top = self.heap.top().key;
         if self.arrival < top {
             if self.arrival >= limit {
                 return None;
@@ -163,7 +153,8 @@ impl EventQueue {
                 return None;
             }
             self.top_taken = true;
-            self.heap.peek().map(|h| (h.time(), h.event))
+            let e = self.heap.top();
+            Some((e.time(), e.event))
         }
     }
 }
