@@ -111,7 +111,6 @@ impl<T: Keyed> Heap<T> {
     #[inline(always)]
     fn sift_down(&mut self, e: T) {
         let key = e.key();
-        let k = |data: &[T], i: usize| data[i].key();
         let mut hole = 0;
         let mut at = 0;
         loop {
@@ -120,11 +119,16 @@ impl<T: Keyed> Heap<T> {
                 break;
             }
             // The smallest of the D children (padding beyond `len`).
-            let data = &self.data;
-            let a = first + usize::from(k(data, first + 1) < k(data, first));
-            let b = first + 2 + usize::from(k(data, first + 3) < k(data, first + 2));
-            let min = pick(k(data, b) < k(data, a), b, a);
-            let from = pick(k(data, min) < key, min, hole);
+            let kids: &[T; D] = self.data[first..first + D]
+                .try_into()
+                .expect("padding covers the last node's children");
+            let k = |i: usize| kids[i % D].key();
+            let a = usize::from(k(1) < k(0));
+            let b = 2 + usize::from(k(3) < k(2));
+            let min = pick(k(b) < k(a), b, a) % D;
+            let down = k(min) < key;
+            let min = first + min;
+            let from = pick(down, min, hole);
             self.data[hole] = self.data[from];
             hole = from;
             at = min;

@@ -42,7 +42,8 @@ fn highest(i: usize) -> u64 {
 /// recording skips that bookkeeping (the run-long histograms).
 #[derive(Debug, Clone)]
 pub struct LogHist<const RESETS: bool = false> {
-    counts: Vec<u64>,
+    /// A fixed-size array, so the index needs no bounds check.
+    counts: Box<[u64; LEN]>,
     n: u64,
     sum_ns: u128,
     max_ns: u64,
@@ -55,7 +56,7 @@ pub struct LogHist<const RESETS: bool = false> {
 impl<const RESETS: bool> Default for LogHist<RESETS> {
     fn default() -> Self {
         LogHist {
-            counts: vec![0; LEN],
+            counts: Box::new([0; LEN]),
             n: 0,
             sum_ns: 0,
             max_ns: 0,
@@ -67,7 +68,7 @@ impl<const RESETS: bool> Default for LogHist<RESETS> {
 
 impl<const RESETS: bool> LogHist<RESETS> {
     /// Adds one value.
-    #[inline]
+    #[inline(always)]
     pub fn record(&mut self, ns: u64) {
         let i = index(ns);
         self.counts[i] += 1;
@@ -88,7 +89,7 @@ impl<const RESETS: bool> LogHist<RESETS> {
     /// Count of each bucket.
     #[cfg(test)]
     pub fn counts(&self) -> &[u64] {
-        &self.counts
+        &self.counts[..]
     }
 
     /// Whether nothing was recorded.
