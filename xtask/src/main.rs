@@ -38,8 +38,15 @@ fn main() -> ExitCode {
     }
 }
 
+/// The workspace root. `cargo run` tells the binary where its manifest is;
+/// the path compiled in is only a fallback, since a target directory shared
+/// by several checkouts (CI keeps one between fresh clones) can hold an
+/// xtask built in another checkout.
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")));
+    Path::new(&manifest_dir)
         .parent()
         .expect("xtask lives in the workspace")
         .to_path_buf()
