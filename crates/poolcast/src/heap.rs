@@ -75,9 +75,9 @@ impl<T: Keyed> Heap<T> {
         self.len += 1;
         while at > 0 {
             let parent = (at - 1) / D;
-            let up = self.data[parent].key() > key;
+            let up = self.get(parent).key() > key;
             let from = pick(up, parent, hole);
-            self.data[hole] = self.data[from];
+            self.copy(from, hole);
             hole = from;
             at = parent;
         }
@@ -107,6 +107,26 @@ impl<T: Keyed> Heap<T> {
         }
     }
 
+    /// Entry `i`, which must be a node (below `len`).
+    #[inline(always)]
+    fn get(&self, i: usize) -> &T {
+        debug_assert!(i < self.len, "heap index {i} of {}", self.len);
+        // SAFETY: the sifts pass only node indices: the hole and the node
+        // they look at start at the root or the new leaf and move to a
+        // parent or to a child that is below `len` (a child among the
+        // padding never wins against a node, see `sift_down`), and
+        // `len < data.len()`. The check above covers it in every test build.
+        unsafe { self.data.get_unchecked(i) }
+    }
+
+    /// Copies node `from` to node `to` (both below `len`).
+    #[inline(always)]
+    fn copy(&mut self, from: usize, to: usize) {
+        debug_assert!(from < self.len && to < self.len, "heap copy {from} -> {to}");
+        // SAFETY: as for `get`.
+        unsafe { *self.data.get_unchecked_mut(to) = *self.data.get_unchecked(from) }
+    }
+
     /// Puts `e` at the root and moves it down to its place.
     #[inline(always)]
     fn sift_down(&mut self, e: T) {
@@ -129,7 +149,7 @@ impl<T: Keyed> Heap<T> {
             let down = k(min) < key;
             let min = first + min;
             let from = pick(down, min, hole);
-            self.data[hole] = self.data[from];
+            self.copy(from, hole);
             hole = from;
             at = min;
         }
