@@ -312,7 +312,7 @@ impl Sim {
                 self.maybe_free(c.req);
             }
         }
-        self.hand_over(conn);
+        self.hand_over(conn, false);
     }
 
     /// Closes a connection for good.
@@ -391,13 +391,21 @@ impl Sim {
     }
 
     /// Puts an available connection to use: the oldest waiter, else idle.
+    /// With `busy`, it is still counted as lent (it comes back from a
+    /// request), and stays so if a waiter takes it.
     #[inline(always)]
-    pub(crate) fn hand_over(&mut self, conn: u32) {
+    pub(crate) fn hand_over(&mut self, conn: u32, busy: bool) {
         let pool = self.conns[conn].pool;
         if let Some(w) = self.pop_waiter(pool) {
             self.stats.served(w.start, self.now);
-            self.assign(conn, w.req);
+            if !busy {
+                self.count_busy(pool, 1);
+            }
+            self.lend(conn, w.req);
             return;
+        }
+        if busy {
+            self.count_busy(pool, -1);
         }
         self.conns[conn].idle_since = self.now;
         self.pools[pool].idle.push_back(conn);

@@ -220,14 +220,27 @@ impl Sim {
     /// Lends `conn` to request `id` and starts its next query.
     #[inline(always)]
     pub(crate) fn assign(&mut self, conn: u32, id: u32) {
+        self.count_busy(self.conns[conn].pool, 1);
+        self.lend(conn, id);
+    }
+
+    /// Changes the count of lent connections of `pool`.
+    #[inline(always)]
+    pub(crate) fn count_busy(&mut self, pool: u32, delta: i32) {
+        let p = &mut self.pools[pool];
+        p.busy = p.busy.wrapping_add_signed(delta);
+        debug_assert!(p.busy <= p.total, "more connections lent than open");
+        self.levels.busy.add(self.now, i64::from(delta));
+    }
+
+    /// Gives `conn`, already counted as lent, to request `id` and starts its
+    /// next query.
+    #[inline(always)]
+    pub(crate) fn lend(&mut self, conn: u32, id: u32) {
         let c = &mut self.conns[conn];
         c.req = id;
         c.req_epoch = self.reqs[id].epoch;
         c.uses += 1;
-        let pool = c.pool;
-        self.pools[pool].busy += 1;
-        debug_assert!(self.pools[pool].busy <= self.pools[pool].total);
-        self.levels.busy.add(self.now, 1);
         self.reqs[id].running += 1;
         self.start_query(conn);
     }
@@ -338,14 +351,14 @@ impl Sim {
         c.req = NONE;
         let (pool, uses, retire_at) = (c.pool, c.uses, c.retire_at);
         self.reqs[id].running -= 1;
-        self.pools[pool].busy -= 1;
-        self.levels.busy.add(self.now, -1);
         let worn = self.cfg.max_uses.is_some_and(|m| uses >= m);
         if worn || self.now >= retire_at {
+            self.count_busy(pool, -1);
             self.close(conn);
             self.capacity_freed(pool);
         } else {
-            self.hand_over(conn);
+            // Straight to the next waiter if there is one: it stays lent.
+            self.hand_over(conn, true);
         }
     }
 
