@@ -87,7 +87,7 @@ struct ExpZiggurat {
     /// Layer edges: `x[0]` is the base layer's width (V / f(R)), `x[1]` is R,
     /// down to `x[ZIG_LAYERS]` = 0.
     x: [f64; ZIG_LAYERS + 1],
-    /// `f[i]` = exp(-x[i]).
+    /// `f[i]` = `exp(-x[i])`.
     f: [f64; ZIG_LAYERS + 1],
 }
 

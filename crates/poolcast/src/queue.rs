@@ -124,7 +124,7 @@ impl EventQueue {
         self.arrival = NO_KEY;
     }
 
-    /// Finishes the event taken by [`EventQueue::pop`].
+    /// Finishes the event taken by [`EventQueue::pop_before`].
     #[inline]
     pub fn settle(&mut self) {
         if self.top_taken {

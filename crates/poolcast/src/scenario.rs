@@ -3,7 +3,7 @@
 //! Plain serde structs with public fields. Every field has a default, so `{}`
 //! is a valid scenario; unknown fields are rejected. Durations are in
 //! milliseconds unless the name says `_s`. Checking the values happens once,
-//! in [`crate::validate`].
+//! in [`crate::validate()`].
 
 use serde::{Deserialize, Serialize};
 
