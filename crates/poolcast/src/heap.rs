@@ -4,9 +4,10 @@
 //! Where an event lands in the heap is as random as the times it holds (a
 //! new query's end ranks uniformly among the other running queries' ends in
 //! M/M/c), so a sift that stops when it finds the place mispredicts about
-//! once per operation. Here a sift walks a path whose length depends only
-//! on the heap's size, and the comparisons choose with conditional moves
-//! which entry to copy where:
+//! once per operation. Here a sift walks its whole path, up to the root or
+//! down the smallest children to a leaf, so how far it goes depends on the
+//! heap's shape and not on where the key lands; the comparisons choose by
+//! arithmetic which entry to copy where:
 //!
 //! - up (push): the path from the new leaf to the root is sorted, so the
 //!   entries above the new key are a prefix of it; each moves down one step;
