@@ -88,7 +88,7 @@ fn mmc_d_checks(c: u32, rate: f64, mean_ms: f64, tau_ms: f64) {
         // Those who time out hold no connection: Little's law uses the
         // served throughput, which is what throughput_per_s counts.
         check_little(r, c, mean_ms);
-        let q = r.requests;
+        let q = &r.requests;
         assert_eq!(q.timed_out + q.completed + q.in_flight, q.arrived);
     }
 }

@@ -5,7 +5,7 @@
 
 use poolcast::Scenario;
 use poolcast::scenario::{
-    Database, Dist, Fleet, OnConnectError, Pool, QueryMode, RateStep, Workload,
+    Database, Dist, Fleet, OnConnectError, Pool, QueryMode, RateStep, ScenarioV1, Workload,
 };
 use proptest::prelude::*;
 
@@ -46,7 +46,7 @@ prop_compose! {
             RateStep { at_s: at, rate_per_s }
         }).collect();
         let query_mode = [QueryMode::Sequential, QueryMode::Parallel, QueryMode::Transaction][mode as usize];
-        Workload { rate_per_s, rate_profile, queries_per_request, query_mode, query_ms, hold_extra_ms }
+        Workload { rate_per_s, rate_profile, queries_per_request, query_mode, query_ms, hold_extra_ms, ..Workload::default() }
     }
 }
 
@@ -91,7 +91,7 @@ prop_compose! {
         connect_ms in 0.0..20.0f64,
         statement_timeout_ms in opt_ms(1.0, 60.0),
     ) -> Scenario {
-        Scenario {
+        ScenarioV1 {
             seed,
             duration_s,
             warmup_s,
@@ -104,9 +104,11 @@ prop_compose! {
                 cores,
                 connect_ms,
                 statement_timeout_ms,
+                ..Database::default()
             },
-            ..Scenario::default()
+            ..ScenarioV1::default()
         }
+        .into()
     }
 }
 
@@ -117,10 +119,10 @@ proptest! {
     fn invariants_hold_on_random_scenarios(s in scenario()) {
         poolcast::validate(&s, poolcast::DEFAULT_MAX_EVENTS).map_err(|e| TestCaseError::fail(e.to_string()))?;
         let r = poolcast::Sim::new(&s).run_to_end();
-        let q = r.requests;
+        let q = &r.requests;
         prop_assert_eq!(q.arrived, q.completed + q.timed_out + q.failed + q.in_flight);
         prop_assert!(r.database.peak_connections <= u64::from(s.db_limit()));
-        prop_assert!(r.database.peak_connections <= s.pool_count() * u64::from(s.pool.max_size));
+        prop_assert!(r.database.peak_connections <= s.pool_count() * u64::from(s.app().pool.max_size));
         for f in [r.pool.utilization, r.pool.exhausted_fraction, r.acquire.p_wait, r.acquire.timeout_fraction] {
             prop_assert!((0.0..=1.0 + 1e-12).contains(&f), "fraction out of range: {}", f);
         }
@@ -129,9 +131,9 @@ proptest! {
         }
         let w = r.acquire.wait_ms;
         prop_assert!(w.p50 <= w.p95 && w.p95 <= w.p99 && w.p99 <= w.max);
-        if let Some(t) = s.pool.acquire_timeout_ms {
+        if let Some(t) = s.app().pool.acquire_timeout_ms {
             // A connection being opened is not cut by the timeout.
-            prop_assert!(w.max <= t + s.database.connect_ms + 1e-6 || s.pool.on_connect_error == OnConnectError::Retry,
+            prop_assert!(w.max <= t + s.database.connect_ms + 1e-6 || s.app().pool.on_connect_error == OnConnectError::Retry,
                 "wait {} over timeout {} + connect {}", w.max, t, s.database.connect_ms);
         }
         let counted: u64 = r.acquire.wait_histogram.counts.iter().sum();

@@ -140,7 +140,7 @@ fn inconsistent_fields() {
         "workload.query_ms.max",
         "at least min",
     );
-    check(r#"{"version": 2}"#, "version", "unsupported version 2");
+    check(r#"{"version": 3}"#, "version", "unsupported version 3");
 }
 
 #[test]

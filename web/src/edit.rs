@@ -102,6 +102,7 @@ pub fn dist_kind(d: &Dist) -> &'static str {
         Dist::Lognormal { mean: Some(_), .. } => "lognormal_mean",
         Dist::Lognormal { .. } => "lognormal",
         Dist::Uniform { .. } => "uniform",
+        Dist::Quantiles { .. } | Dist::Histogram { .. } | Dist::Samples { .. } => "measured",
     }
 }
 
@@ -137,6 +138,7 @@ pub fn dist_params(d: &Dist) -> &'static [(&'static str, &'static str)] {
         Dist::Lognormal { mean: Some(_), .. } => &[("mean", "mean"), ("p99", "p99")],
         Dist::Lognormal { .. } => &[("p50", "p50"), ("p99", "p99")],
         Dist::Uniform { .. } => &[("min", "min"), ("max", "max")],
+        Dist::Quantiles { .. } | Dist::Histogram { .. } | Dist::Samples { .. } => &[],
     }
 }
 
@@ -183,9 +185,9 @@ mod tests {
     fn sets_nested_fields_from_text() {
         let s = Scenario::default();
         let t = set_text(&s, "pool.max_size", Kind::Int, " 7 ").unwrap();
-        assert_eq!(t.pool.max_size, 7);
+        assert_eq!(t.app().pool.max_size, 7);
         let t = set_text(&s, "pool.acquire_timeout_ms", Kind::OptFloat, "").unwrap();
-        assert_eq!(t.pool.acquire_timeout_ms, None);
+        assert_eq!(t.app().pool.acquire_timeout_ms, None);
         let t = set_text(&s, "database.cores", Kind::OptInt, "8").unwrap();
         assert_eq!(t.database.cores, Some(8));
         assert_eq!(field_text(&t, "database.cores"), "8");
@@ -194,7 +196,7 @@ mod tests {
         assert_eq!(field_text(&s, "workload.query_ms.p99"), "85");
         let t = set_text(&s, "workload.query_ms.p99", Kind::Float, "120").unwrap();
         assert_eq!(
-            t.workload.query_ms,
+            t.app().workload.query_ms,
             Dist::Lognormal {
                 p50: Some(8.0),
                 mean: None,
@@ -218,7 +220,7 @@ mod tests {
 
     #[test]
     fn converting_a_dist_keeps_its_mean_and_shape_valid() {
-        let d = Scenario::default().workload.query_ms;
+        let d = Scenario::default().app().workload.query_ms.clone();
         for (kind, _) in DIST_KINDS {
             let c = convert_dist(&d, kind);
             assert_eq!(dist_kind(&c), kind);

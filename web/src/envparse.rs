@@ -228,8 +228,8 @@ mod tests {
     fn reads_a_prisma_url_and_keeps_no_credentials() {
         let url = "postgresql://u:secret@db.example:5432/db?connection_limit=20&pool_timeout=10&connect_timeout=60";
         let r = apply(url, &Scenario::default());
-        assert_eq!(r.scenario.pool.max_size, 20);
-        assert_eq!(r.scenario.pool.acquire_timeout_ms, Some(10_000.0));
+        assert_eq!(r.scenario.app().pool.max_size, 20);
+        assert_eq!(r.scenario.app().pool.acquire_timeout_ms, Some(10_000.0));
         assert_eq!(r.read.len(), 2, "{:?}", r.read);
         assert!(r.ignored.iter().any(|m| m.starts_with("connect_timeout")));
         assert!(r.ignored.iter().any(|m| m.contains("password")));
@@ -258,11 +258,15 @@ DATABASE_URL="postgresql://user:password@localhost:5432/mega?connection_limit=10
 "#;
         let r = apply(text, &Scenario::default());
         let s = &r.scenario;
-        assert_eq!(s.pool.min_idle, 10);
-        assert_eq!(s.pool.max_size, 10, "the URL line comes last and wins");
-        assert_eq!(s.pool.acquire_timeout_ms, Some(20_000.0));
-        assert_eq!(s.pool.idle_timeout_ms, Some(300_000.0));
-        assert_eq!(s.pool.create_retry_interval_ms, 200.0);
+        assert_eq!(s.app().pool.min_idle, 10);
+        assert_eq!(
+            s.app().pool.max_size,
+            10,
+            "the URL line comes last and wins"
+        );
+        assert_eq!(s.app().pool.acquire_timeout_ms, Some(20_000.0));
+        assert_eq!(s.app().pool.idle_timeout_ms, Some(300_000.0));
+        assert_eq!(s.app().pool.create_retry_interval_ms, 200.0);
         assert_eq!(s.database.statement_timeout_ms, Some(30_000.0));
         assert_eq!(s.database.max_connections, 200);
         assert!(r.ignored.iter().any(|m| m.starts_with("DATABASE_PASSWORD")));
@@ -277,8 +281,8 @@ DATABASE_URL="postgresql://user:password@localhost:5432/mega?connection_limit=10
             "DB_CONNECTION_LIMIT=ten\nDB_CONNECTION_LIMIT=2.5\nDB_POOL_TIMEOUT=0\nhello",
             &Scenario::default(),
         );
-        assert_eq!(r.scenario.pool.max_size, 20);
-        assert_eq!(r.scenario.pool.acquire_timeout_ms, None);
+        assert_eq!(r.scenario.app().pool.max_size, 20);
+        assert_eq!(r.scenario.app().pool.acquire_timeout_ms, None);
         assert_eq!(r.ignored.len(), 3, "{:?}", r.ignored);
     }
 }

@@ -116,7 +116,7 @@ mod tests {
         assert_eq!(back.scenario, s);
         assert!(back.notes.is_empty(), "{:?}", back.notes);
         let partial = import(r#"{"pool": {"max_size": 5}}"#).unwrap();
-        assert_eq!(partial.scenario.pool.max_size, 5);
+        assert_eq!(partial.scenario.app().pool.max_size, 5);
         assert!(partial.notes[0].contains("workload"), "{:?}", partial.notes);
     }
 

@@ -120,12 +120,12 @@ mod tests {
             name: "serverless é".into(),
             ..Scenario::default()
         };
-        s.fleet.instances = 200;
-        s.pool.max_size = 1;
-        s.pool.acquire_timeout_ms = None;
+        s.app_mut().instances = 200;
+        s.app_mut().pool.max_size = 1;
+        s.app_mut().pool.acquire_timeout_ms = None;
         s.database.cores = Some(8);
-        s.workload.query_ms = Dist::Exponential { mean: 12.5 };
-        s.workload.rate_profile = vec![RateStep {
+        s.app_mut().workload.query_ms = Dist::Exponential { mean: 12.5 };
+        s.app_mut().workload.rate_profile = vec![RateStep {
             at_s: 60.0,
             rate_per_s: 900.0,
         }];

@@ -31,7 +31,7 @@ pub fn all() -> Vec<Preset> {
 
     let mut s = base("4 instances x 20 vs max_connections 100");
     s.duration_s = Scenario::default().duration_s;
-    s.pool.acquire_timeout_ms = Some(20_000.0);
+    s.app_mut().pool.acquire_timeout_ms = Some(20_000.0);
     v.push(Preset {
         id: "enhancement-12",
         source: "enhancement-12-prisma-pool.md: 4 app instances x connection_limit=20 \
@@ -40,9 +40,9 @@ pub fn all() -> Vec<Preset> {
     });
 
     let mut s = base("Mega Directory: 3 instances x 10, pool_timeout 20 s");
-    s.fleet.instances = 3;
-    s.pool.max_size = 10;
-    s.pool.acquire_timeout_ms = Some(20_000.0);
+    s.app_mut().instances = 3;
+    s.app_mut().pool.max_size = 10;
+    s.app_mut().pool.acquire_timeout_ms = Some(20_000.0);
     v.push(Preset {
         id: "mega-directory",
         source: "mega-directory-pooling-guide.md: connection_limit=10, pool_timeout=20 s, \
@@ -51,7 +51,7 @@ pub fn all() -> Vec<Preset> {
     });
 
     let mut s = base("Cryb: connection_limit 20, pool_timeout 10 s, statement_timeout 30 s");
-    s.pool.acquire_timeout_ms = Some(10_000.0);
+    s.app_mut().pool.acquire_timeout_ms = Some(10_000.0);
     s.database.statement_timeout_ms = Some(30_000.0);
     v.push(Preset {
         id: "cryb",
@@ -62,13 +62,13 @@ pub fn all() -> Vec<Preset> {
     });
 
     let mut s = base("CultivAI: tarn pool min 10 / max 100, acquire 60 s, retry 200 ms");
-    s.fleet.instances = 1;
-    s.pool.min_idle = 10;
-    s.pool.max_size = 100;
-    s.pool.acquire_timeout_ms = Some(60_000.0);
-    s.pool.idle_timeout_ms = Some(300_000.0);
-    s.pool.on_connect_error = OnConnectError::Retry;
-    s.pool.create_retry_interval_ms = 200.0;
+    s.app_mut().instances = 1;
+    s.app_mut().pool.min_idle = 10;
+    s.app_mut().pool.max_size = 100;
+    s.app_mut().pool.acquire_timeout_ms = Some(60_000.0);
+    s.app_mut().pool.idle_timeout_ms = Some(300_000.0);
+    s.app_mut().pool.on_connect_error = OnConnectError::Retry;
+    s.app_mut().pool.create_retry_interval_ms = 200.0;
     s.database.max_connections = 200;
     s.database.reserved_connections = 3;
     v.push(Preset {
@@ -80,10 +80,10 @@ pub fn all() -> Vec<Preset> {
     });
 
     let mut s = base("LiveDash before the fix: one PrismaClient per scheduler");
-    s.fleet.instances = 2;
-    s.fleet.pools_per_instance = 4;
-    s.pool.max_size = 20;
-    s.pool.acquire_timeout_ms = Some(10_000.0);
+    s.app_mut().instances = 2;
+    s.app_mut().pools_per_instance = 4;
+    s.app_mut().pool.max_size = 20;
+    s.app_mut().pool.acquire_timeout_ms = Some(10_000.0);
     v.push(Preset {
         id: "livedash",
         source: "livedash-pooling-guide.md: production connection_limit=20, pool timeout 10 s, \
@@ -93,7 +93,7 @@ pub fn all() -> Vec<Preset> {
     });
 
     let mut s = base("Pool larger than the database's cores: 4 x 20 on 8 cores");
-    s.workload.rate_per_s = 580.0;
+    s.app_mut().workload.rate_per_s = 580.0;
     s.database.cores = Some(8);
     v.push(Preset {
         id: "oversized",
@@ -104,9 +104,9 @@ pub fn all() -> Vec<Preset> {
     });
 
     let mut s = base("Serverless without a proxy: 200 functions x connection_limit 1");
-    s.fleet.instances = 200;
-    s.pool.max_size = 1;
-    s.pool.acquire_timeout_ms = Some(10_000.0);
+    s.app_mut().instances = 200;
+    s.app_mut().pool.max_size = 1;
+    s.app_mut().pool.acquire_timeout_ms = Some(10_000.0);
     s.database.connect_ms = 20.0;
     v.push(Preset {
         id: "serverless",
@@ -145,10 +145,10 @@ mod tests {
     #[test]
     fn guide_numbers_are_kept() {
         let s = by_id("cultivai").unwrap().scenario;
-        assert_eq!((s.pool.min_idle, s.pool.max_size), (10, 100));
+        assert_eq!((s.app().pool.min_idle, s.app().pool.max_size), (10, 100));
         assert_eq!(s.database.max_connections, 200);
         let s = by_id("serverless").unwrap().scenario;
-        assert!(s.pool_count() * u64::from(s.pool.max_size) > u64::from(s.db_limit()));
+        assert!(s.pool_count() * u64::from(s.app().pool.max_size) > u64::from(s.db_limit()));
         let s = by_id("oversized").unwrap().scenario;
         assert_eq!(s.database.cores, Some(8));
     }

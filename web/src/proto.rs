@@ -155,7 +155,7 @@ mod tests {
     #[test]
     fn invalid_scenarios_fail_with_the_field() {
         let mut s = Scenario::default();
-        s.pool.max_size = 0;
+        s.app_mut().pool.max_size = 0;
         let e = run_stepped(&s, |_| {}).unwrap_err();
         assert!(e.contains("pool.max_size"), "{e}");
     }

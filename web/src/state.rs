@@ -118,10 +118,10 @@ pub enum Advice {
 pub fn sweep_sizes(s: &Scenario) -> Vec<u32> {
     let pools = s.pool_count().max(1);
     let allowed = (u64::from(s.db_limit()) / pools).min(100_000) as u32;
-    let hi = (s.pool.max_size * 2).max(allowed).clamp(4, 200);
+    let hi = (s.app().pool.max_size * 2).max(allowed).clamp(4, 200);
     let step = hi.div_ceil(16);
     let mut sizes: Vec<u32> = (1..=hi).step_by(step as usize).collect();
-    sizes.extend([s.pool.max_size.min(hi), allowed.clamp(1, hi), hi]);
+    sizes.extend([s.app().pool.max_size.min(hi), allowed.clamp(1, hi), hi]);
     sizes.sort_unstable();
     sizes.dedup();
     sizes
@@ -266,9 +266,9 @@ impl State {
             }
             Action::SetDistKind { path, kind } => {
                 let current = if path.ends_with("hold_extra_ms") {
-                    self.scenario.workload.hold_extra_ms
+                    self.scenario.app().workload.hold_extra_ms.clone()
                 } else {
-                    self.scenario.workload.query_ms
+                    self.scenario.app().workload.query_ms.clone()
                 };
                 let d = edit::convert_dist(&current, &kind);
                 let value = serde_json::to_value(d).unwrap_or_default();
@@ -282,7 +282,7 @@ impl State {
             Action::SetProfile(text) => {
                 let result = edit::parse_profile(&text).map(|steps| {
                     let mut s = self.scenario.clone();
-                    s.workload.rate_profile = steps;
+                    s.app_mut().workload.rate_profile = steps;
                     s
                 });
                 self.apply_edit("workload.rate_profile".into(), text, result);
@@ -471,7 +471,7 @@ mod tests {
     #[test]
     fn edits_apply_and_keep_the_typed_text() {
         let s = State::default().apply(set("pool.max_size", Kind::Int, "30"));
-        assert_eq!(s.scenario.pool.max_size, 30);
+        assert_eq!(s.scenario.app().pool.max_size, 30);
         assert_eq!(s.edits, 1);
         assert_eq!(s.drafts["pool.max_size"].text, "30");
         assert!(s.errors().is_empty());
@@ -480,7 +480,7 @@ mod tests {
     #[test]
     fn unreadable_text_keeps_the_scenario_and_names_the_field() {
         let s = State::default().apply(set("pool.max_size", Kind::Int, "lots"));
-        assert_eq!(s.scenario.pool.max_size, 20);
+        assert_eq!(s.scenario.app().pool.max_size, 20);
         let errors = s.errors();
         assert_eq!(errors.len(), 1);
         assert_eq!(errors[0].0, "pool.max_size");
@@ -508,12 +508,12 @@ mod tests {
                 kind: "exponential".into(),
             });
         assert_eq!(
-            edit::dist_kind(&s.scenario.workload.query_ms),
+            edit::dist_kind(&s.scenario.app().workload.query_ms),
             "exponential"
         );
         assert!(s.drafts.is_empty());
         let s = s.apply(Action::SetProfile("10:800, 20:400".into()));
-        assert_eq!(s.scenario.workload.rate_profile.len(), 2);
+        assert_eq!(s.scenario.app().workload.rate_profile.len(), 2);
     }
 
     #[test]
@@ -575,13 +575,8 @@ mod tests {
             "{sizes:?}"
         );
         assert!(sizes.len() <= 20 && sizes.windows(2).all(|w| w[0] < w[1]));
-        let one = Scenario {
-            fleet: poolcast::scenario::Fleet {
-                instances: 200,
-                pools_per_instance: 1,
-            },
-            ..Scenario::default()
-        };
+        let mut one = Scenario::default();
+        one.app_mut().instances = 200;
         assert!(sweep_sizes(&one).iter().all(|n| (1..=200).contains(n)));
     }
 

@@ -31,7 +31,7 @@ const SLOW_P99_MS: f64 = 100.0;
 /// The verdict sentence for `r`.
 pub fn verdict(r: &Report) -> (Level, String) {
     let s = &r.scenario;
-    let fleet = s.pool_count() * u64::from(s.pool.max_size);
+    let fleet = s.pool_count() * u64::from(s.app().pool.max_size);
     let limit = s.db_limit();
     let arrived = r.requests.arrived.max(1) as f64;
     let failed = r.requests.failed as f64 / arrived;
@@ -140,7 +140,7 @@ mod tests {
 
     #[test]
     fn a_comfortable_fleet_is_safe() {
-        let (level, text) = verdict(&small(|s| s.fleet.instances = 2));
+        let (level, text) = verdict(&small(|s| s.app_mut().instances = 2));
         assert_eq!(level, Level::Safe, "{text}");
         assert!(text.contains("40 of 97"), "{text}");
     }
@@ -150,9 +150,9 @@ mod tests {
         // One connection, no acquire timeout, far more work than it can do:
         // nothing times out or fails, but most requests never get served.
         let r = small(|s| {
-            s.fleet.instances = 1;
-            s.pool.max_size = 1;
-            s.pool.acquire_timeout_ms = None;
+            s.app_mut().instances = 1;
+            s.app_mut().pool.max_size = 1;
+            s.app_mut().pool.acquire_timeout_ms = None;
         });
         assert_eq!(r.requests.timed_out + r.requests.failed, 0);
         let (level, text) = verdict(&r);
@@ -163,9 +163,9 @@ mod tests {
     #[test]
     fn timeouts_make_it_unsafe() {
         let r = small(|s| {
-            s.fleet.instances = 1;
-            s.pool.max_size = 2;
-            s.pool.acquire_timeout_ms = Some(50.0);
+            s.app_mut().instances = 1;
+            s.app_mut().pool.max_size = 2;
+            s.app_mut().pool.acquire_timeout_ms = Some(50.0);
         });
         let (level, text) = verdict(&r);
         assert_eq!(level, Level::Bad, "{text}");
@@ -175,7 +175,7 @@ mod tests {
     #[test]
     fn long_waits_are_called_slow_before_any_warning() {
         let r = small(|s| {
-            s.workload.rate_per_s = 580.0;
+            s.app_mut().workload.rate_per_s = 580.0;
             s.database.cores = Some(8);
         });
         assert!(r.acquire.wait_ms.p99 > SLOW_P99_MS && !r.warnings.is_empty());

@@ -22,8 +22,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         std::fs::write(&path, svg)?;
         println!("{}", path.display());
     }
-    let top = f64::from(scenario.pool.max_size * 2);
-    let from = f64::from(scenario.pool.min_idle.max(1));
+    let top = f64::from(scenario.app().pool.max_size * 2);
+    let from = f64::from(scenario.app().pool.min_idle.max(1));
     let values = poolcast::sweep::range(from, top.max(from), (top / 12.0).ceil())?;
     let sweep = poolcast::sweep::run(
         &scenario,

@@ -17,9 +17,9 @@ use crate::palette;
 /// for the fields that move that product; `None` for the others.
 pub fn limit_value(sweep: &Sweep, base: &Scenario) -> Option<f64> {
     let limit = sweep.db_limit as f64;
-    let size = f64::from(base.pool.max_size);
-    let per_instance = f64::from(base.fleet.pools_per_instance);
-    let instances = f64::from(base.fleet.instances);
+    let size = f64::from(base.app().pool.max_size);
+    let per_instance = f64::from(base.app().pools_per_instance);
+    let instances = f64::from(base.app().instances);
     let v = match sweep.field.as_str() {
         "pool.max_size" => limit / (instances * per_instance),
         "fleet.instances" => limit / (per_instance * size),

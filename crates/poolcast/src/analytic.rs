@@ -170,18 +170,19 @@ pub fn calc(s: &Scenario) -> Calc {
     // The queueing results rest on every assumption checked.
     let exact = assumptions.iter().all(|a| a.holds);
     let busy_per_pool = load.acquires_per_pool_per_s * load.hold_per_acquire_ms / 1000.0;
-    let queue = |timeout_ms| pool_queue(s, s.pool.max_size, timeout_ms);
+    let queue = |timeout_ms| pool_queue(s, s.app().pool.max_size, timeout_ms);
     Calc {
         littles_law: LittlesLaw {
             busy_connections: load.peak_rate_per_s * load.hold_per_request_ms / 1000.0,
             busy_per_pool,
-            utilization: busy_per_pool / f64::from(s.pool.max_size.max(1)),
+            utilization: busy_per_pool / f64::from(s.app().pool.max_size.max(1)),
             assumes: vec![Assumption::SteadyRate],
         },
         rules: rules(s, &load),
         budget: budget(s),
-        erlang_c: queue_result(&queue(None), s.pool.acquire_timeout_ms, exact),
+        erlang_c: queue_result(&queue(None), s.app().pool.acquire_timeout_ms, exact),
         with_timeout: s
+            .app()
             .pool
             .acquire_timeout_ms
             .map(|tau| queue_result(&queue(Some(tau)), None, exact)),
@@ -193,9 +194,9 @@ pub fn calc(s: &Scenario) -> Calc {
 /// The load figures of a scenario, at its peak rate.
 pub fn load(s: &Scenario) -> Load {
     let pools = s.pool_count().max(1);
-    let acquires_per_request = match s.workload.query_mode {
+    let acquires_per_request = match s.app().workload.query_mode {
         QueryMode::Transaction => 1,
-        QueryMode::Sequential | QueryMode::Parallel => s.workload.queries_per_request.max(1),
+        QueryMode::Sequential | QueryMode::Parallel => s.app().workload.queries_per_request.max(1),
     };
     let hold_per_request_ms = mean_hold_ms(s);
     let peak_rate_per_s = peak_rate(s);
@@ -258,12 +259,18 @@ fn p99_over_p50(d: &Dist) -> f64 {
             Ok(Some((_, sigma))) => libm::exp(sigma * crate::dist::Z99),
             _ => f64::NAN,
         },
+        Dist::Quantiles { .. } | Dist::Histogram { .. } | Dist::Samples { .. } => {
+            match crate::measured::Measured::new(d) {
+                Some(m) => m.at(0.99) / m.at(0.5),
+                None => f64::NAN,
+            }
+        }
     }
 }
 
 /// Each queueing assumption, checked against the scenario.
 pub fn assumptions(s: &Scenario) -> Vec<AssumptionCheck> {
-    let w = &s.workload;
+    let w = &s.app().workload;
     let q = w.queries_per_request;
     let check = |assumption, holds, detail: String| AssumptionCheck {
         assumption,
@@ -315,10 +322,10 @@ pub fn assumptions(s: &Scenario) -> Vec<AssumptionCheck> {
     }
     let pools = s.pool_count();
     let db_limit = u64::from(s.db_limit());
-    let fleet = pools * u64::from(s.pool.max_size);
-    let warm = s.pool.min_idle >= s.pool.max_size
-        && s.pool.max_lifetime_ms.is_none()
-        && s.pool.max_uses.is_none();
+    let fleet = pools * u64::from(s.app().pool.max_size);
+    let warm = s.app().pool.min_idle >= s.app().pool.max_size
+        && s.app().pool.max_lifetime_ms.is_none()
+        && s.app().pool.max_uses.is_none();
     let peak = peak_rate(s);
     let steady = w
         .rate_profile
@@ -361,7 +368,9 @@ pub fn assumptions(s: &Scenario) -> Vec<AssumptionCheck> {
                     "connections are opened on demand (pool.min_idle {} < max_size {}) or retired \
                      (max_lifetime_ms, max_uses): each open adds database.connect_ms = {} ms to \
                      some waits.",
-                    s.pool.min_idle, s.pool.max_size, s.database.connect_ms
+                    s.app().pool.min_idle,
+                    s.app().pool.max_size,
+                    s.database.connect_ms
                 )
             },
         ),

@@ -7,6 +7,7 @@ use rand::{Rng, RngExt, SeedableRng};
 use rand_distr::StandardNormal;
 use rand_pcg::Pcg64Mcg;
 
+use crate::measured::Measured;
 use crate::scenario::Dist;
 
 /// The 0.99 quantile of the standard normal (MODEL.md §3).
@@ -190,11 +191,23 @@ pub fn mean_ms(d: &Dist) -> f64 {
             Ok(Some((mu, sigma))) => libm::exp(mu + sigma * sigma / 2.0),
             _ => f64::NAN,
         },
+        Dist::Quantiles { .. } | Dist::Histogram { .. } | Dist::Samples { .. } => {
+            crate::measured::mean_ms(d)
+        }
     }
 }
 
+/// What is wrong with a measured distribution (see [`crate::measured::problem`]).
+pub(crate) fn measured_problem(
+    d: &Dist,
+    max_ms: f64,
+    max_points: usize,
+) -> Option<(String, String)> {
+    crate::measured::problem(d, max_ms, max_points)
+}
+
 /// A validated distribution, ready to draw nanoseconds from.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub enum Sampler {
     /// Always this many ns.
     Constant(u64),
@@ -214,6 +227,8 @@ pub enum Sampler {
         /// max - min, ns.
         width: f64,
     },
+    /// Measured percentiles, a histogram or samples.
+    Measured(Box<Measured>),
 }
 
 impl Sampler {
@@ -231,6 +246,12 @@ impl Sampler {
                 Sampler::Lognormal {
                     mu: mu + libm::log(NS_PER_MS),
                     sigma,
+                }
+            }
+            Dist::Quantiles { .. } | Dist::Histogram { .. } | Dist::Samples { .. } => {
+                match Measured::new(d) {
+                    Some(m) => Sampler::Measured(Box::new(m)),
+                    None => Sampler::Constant(0),
                 }
             }
         }
@@ -252,6 +273,7 @@ impl Sampler {
                 to_ns(libm::exp(mu + sigma * z))
             }
             Sampler::Uniform { min, width } => to_ns(min + width * draws.rng.random::<f64>()),
+            Sampler::Measured(ref m) => to_ns(m.at(draws.rng.random::<f64>())),
         }
     }
 }

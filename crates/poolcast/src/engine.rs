@@ -1,39 +1,25 @@
 //! The discrete-event loop: pop the earliest event, set the clock, dispatch.
 //!
 //! [`Sim`] owns the whole state and the one seeded generator. It runs in
-//! slices ([`Sim::step`]) so a caller can show progress and cancel; the
-//! request flow is in `flow.rs`, connection lifecycle below.
+//! slices ([`Sim::step`]) so a caller can show progress and cancel. What each
+//! event does lives with its concept: a request's path in `flow.rs`,
+//! connections in `lifecycle.rs`, databases in `db.rs`, the proxy in
+//! `proxy.rs`, serverless functions in `serverless.rs`, closed-loop users in
+//! `users.rs`, retries in `retry.rs`, timed events in `timed.rs`.
 
 use rand::RngExt;
 
-use crate::dist::{Draws, Sampler, ms_to_ns, s_to_ns, to_ns};
+use crate::config::{DbCfg, SvcCfg};
+use crate::db::Db;
+use crate::dist::{Draws, s_to_ns, to_ns};
 use crate::pool::{Conn, NONE, Pool, Req, Slab};
-use crate::ps::Cpu;
+use crate::proxy::ProxyState;
 use crate::queue::{Event, EventQueue, Time};
 use crate::report::Report;
-use crate::scenario::{OnConnectError, QueryMode, Scenario};
+use crate::scenario::{Scenario, TimedEvent};
+use crate::services::{Instance, SvcState};
 use crate::stats::{Levels, Stats};
-
-/// Settings of the run, converted to nanoseconds once.
-#[derive(Debug)]
-pub(crate) struct Config {
-    pub queries: u32,
-    pub mode: QueryMode,
-    pub query: Sampler,
-    pub hold: Sampler,
-    pub connect_ns: Time,
-    pub acquire_timeout: Option<Time>,
-    pub idle_timeout: Option<Time>,
-    pub lifetime: Option<Time>,
-    pub jitter_ns: f64,
-    pub max_uses: Option<u32>,
-    pub retry: bool,
-    pub retry_ns: Time,
-    pub statement_timeout: Option<Time>,
-    pub max_size: u32,
-    pub min_idle: u32,
-    pub db_limit: u64,
-}
+use crate::svcstats::SvcStats;
 
 /// Mean gap between Poisson arrivals at `rate_per_s`, ns; 0 for no arrivals.
 fn gap_mean_ns(rate_per_s: f64) -> f64 {
@@ -44,10 +30,32 @@ fn gap_mean_ns(rate_per_s: f64) -> f64 {
     }
 }
 
+/// The open-loop arrival stream: the superposition of every open service's
+/// Poisson stream, each arrival given to a service in proportion to its rate.
+#[derive(Debug, Default)]
+pub(crate) struct OpenLoop {
+    /// Current rate of each service (0 for closed-loop ones).
+    pub rates: Vec<f64>,
+    /// Services with open-loop arrivals.
+    pub open: Vec<u32>,
+    /// Mean gap between arrivals at the total rate, ns (0: no arrivals).
+    pub gap_mean_ns: f64,
+    /// Rate steps of all services: (time, service, rate), by time.
+    pub steps: Vec<(Time, u32, f64)>,
+    pub next_step: usize,
+}
+
 /// A running simulation of one scenario.
 pub struct Sim {
     pub(crate) scenario: Scenario,
-    pub(crate) cfg: Config,
+    /// Settings of each service.
+    pub(crate) cfgs: Slab<SvcCfg>,
+    /// What each service is doing: instances, functions, users, retries.
+    pub(crate) svcs: Vec<SvcState>,
+    /// The primary, then the replicas.
+    pub(crate) dbs: Slab<Db>,
+    pub(crate) replicas: u32,
+    pub(crate) proxy: Option<Box<ProxyState>>,
     pub(crate) rng: Draws,
     pub(crate) queue: EventQueue,
     pub(crate) now: Time,
@@ -55,15 +63,19 @@ pub struct Sim {
     pub(crate) pools: Slab<Pool>,
     pub(crate) conns: Slab<Conn>,
     pub(crate) reqs: Slab<Req>,
-    pub(crate) cpu: Option<Cpu>,
-    pub(crate) ps_dirty: bool,
+    /// Per request and pool offset in its instance group, waiter entries
+    /// (live, to skip); only with replicas, where one request can wait in
+    /// several pools at once.
+    pub(crate) spread: Vec<(u32, u32)>,
+    /// Bit `db` set: database `db`'s processor-sharing event needs rescheduling.
+    pub(crate) ps_dirty: u32,
     pub(crate) levels: Levels,
     pub(crate) stats: Stats,
+    /// More than one service: per-service statistics are kept.
+    pub(crate) multi: bool,
     pub(crate) events: u64,
-    /// Mean gap between arrivals at the current rate, ns (0: no arrivals).
-    gap_mean_ns: f64,
-    steps: Vec<(Time, f64)>,
-    next_step: usize,
+    pub(crate) open: OpenLoop,
+    pub(crate) timed: crate::timed::TimedState,
     done: bool,
 }
 
@@ -71,67 +83,137 @@ impl Sim {
     /// Prepares a run; the scenario must have passed [`crate::validate()`].
     pub fn new(scenario: &Scenario) -> Sim {
         let s = scenario.clone();
-        let p = &s.pool;
-        let cfg = Config {
-            queries: s.workload.queries_per_request,
-            mode: s.workload.query_mode,
-            query: Sampler::new(&s.workload.query_ms),
-            hold: Sampler::new(&s.workload.hold_extra_ms),
-            connect_ns: ms_to_ns(s.database.connect_ms),
-            acquire_timeout: p.acquire_timeout_ms.map(ms_to_ns),
-            idle_timeout: p.idle_timeout_ms.map(ms_to_ns),
-            lifetime: p.max_lifetime_ms.map(ms_to_ns),
-            jitter_ns: p.lifetime_jitter_ms * 1e6,
-            max_uses: p.max_uses,
-            retry: p.on_connect_error == OnConnectError::Retry,
-            retry_ns: ms_to_ns(p.create_retry_interval_ms).max(1),
-            statement_timeout: s.database.statement_timeout_ms.map(ms_to_ns),
-            max_size: p.max_size,
-            min_idle: p.min_idle,
-            db_limit: u64::from(s.db_limit()),
-        };
+        let cfgs = Slab::from_vec(s.services.iter().map(|svc| SvcCfg::new(&s, svc)).collect());
+        let ndb = s.database_count();
+        let dbs = Slab::from_vec(
+            (0..ndb)
+                .map(|d| Db::new(DbCfg::new(&s, d), needs_cpu(&s, d)))
+                .collect(),
+        );
         let warmup = s_to_ns(s.warmup_s);
         let end = warmup + s_to_ns(s.duration_s).max(1);
-        let cores = s.database.cores;
-        let steps = s
-            .workload
-            .rate_profile
-            .iter()
-            .map(|st| (s_to_ns(st.at_s), st.rate_per_s))
-            .filter(|&(at, _)| at > 0)
-            .collect();
+        let multi = s.services.len() > 1;
+        let mut stats = Stats::with_dbs(warmup, end, ndb as usize);
+        if multi {
+            stats.svcs = vec![SvcStats::default(); s.services.len()];
+        }
         let mut sim = Sim {
             rng: Draws::new(s.seed),
             queue: EventQueue::default(),
             now: 0,
             end,
-            pools: Slab::filled(s.pool_count(), Pool::default),
+            cfgs,
+            svcs: Vec::new(),
+            dbs,
+            replicas: s.database.replica_count(),
+            proxy: s.proxy.as_ref().map(|p| Box::new(ProxyState::new(p, ndb))),
+            pools: Slab::default(),
             conns: Slab::default(),
             reqs: Slab::default(),
-            cpu: cores.map(Cpu::new),
-            ps_dirty: false,
+            spread: Vec::new(),
+            ps_dirty: 0,
             levels: Levels::default(),
-            stats: Stats::new(warmup, end),
+            stats,
+            multi,
             events: 0,
-            gap_mean_ns: gap_mean_ns(s.rate_at(0.0)),
-            steps,
-            next_step: 0,
+            open: OpenLoop::default(),
+            timed: Default::default(),
             done: false,
-            cfg,
             scenario: s,
         };
+        sim.build_services();
         sim.start();
         sim
+    }
+
+    /// Creates every instance service's pools, in service order: instance
+    /// by instance, each primary pool followed by its replica siblings.
+    fn build_services(&mut self) {
+        for svc in 0..self.cfgs.items.len() {
+            let mut state = SvcState::default();
+            let cfg = &self.cfgs.items[svc];
+            let instances = cfg.instances;
+            if cfg.serverless.is_none() {
+                for _ in 0..instances {
+                    let first = self.pools.items.len() as u32;
+                    self.add_pools(svc as u16, &mut state);
+                    state.insts.push(Instance { first, live: true });
+                }
+                self.levels.instances.add(0, i64::from(instances));
+            }
+            if let Some((_, max_tokens)) = cfg_budget(&self.cfgs.items[svc]) {
+                state.tokens = max_tokens;
+            }
+            self.svcs.push(state);
+        }
+        let mut rates = Vec::new();
+        for (i, svc) in self.scenario.services.iter().enumerate() {
+            if svc.workload.is_closed() {
+                rates.push(0.0);
+                continue;
+            }
+            rates.push(svc.rate_at(0.0));
+            self.open.open.push(i as u32);
+            for st in &svc.workload.rate_profile {
+                let at = s_to_ns(st.at_s);
+                if at > 0 {
+                    self.open.steps.push((at, i as u32, st.rate_per_s));
+                }
+            }
+        }
+        // Stable: steps at the same time keep service order.
+        self.open.steps.sort_by_key(|&(at, _, _)| at);
+        self.open.gap_mean_ns = gap_mean_ns(rates.iter().sum());
+        self.open.rates = rates;
+    }
+
+    /// Adds one instance's pools (its primary pools and their siblings) to
+    /// service `svc`, live.
+    pub(crate) fn add_pools(&mut self, svc: u16, state: &mut SvcState) {
+        let cfg = &self.cfgs[u32::from(svc)];
+        let groups = if cfg.serverless.is_some() {
+            1
+        } else {
+            cfg.pools_per_instance
+        };
+        let max_size = cfg.max_size;
+        for _ in 0..groups {
+            for db in 0..=self.replicas {
+                let pool = self.pools.insert(Pool {
+                    svc,
+                    db: db as u8,
+                    primary: db == 0,
+                    ..Pool::default()
+                });
+                if db == 0 {
+                    state.live.push(pool);
+                    self.levels.primary_pools.add(self.now, 1);
+                }
+                self.levels.capacity.add(self.now, i64::from(max_size));
+                if self.multi {
+                    let st = &mut self.stats.svcs[usize::from(svc)];
+                    st.capacity.add(self.now, i64::from(max_size));
+                    st.primary_pools.add(self.now, i64::from(db == 0));
+                }
+            }
+        }
     }
 
     fn start(&mut self) {
         for p in 0..self.pools.items.len() as u32 {
             self.replenish(p);
         }
-        for &(at, _) in &self.steps {
-            self.queue.push(at, Event::RateChange);
+        if let Some(proxy) = &self.proxy {
+            for db in 0..proxy.pools.len() as u32 {
+                self.proxy_try_open(db);
+            }
+        }
+        for i in 0..self.open.steps.len() {
+            self.queue.push(self.open.steps[i].0, Event::RateChange);
         }
         self.schedule_arrival();
+        self.start_users();
+        self.schedule_timed_events();
     }
 
     /// Runs at most `max_events` events; returns true once the run is over.
@@ -146,8 +228,8 @@ impl Sim {
             self.events += 1;
             self.dispatch(event);
             self.queue.settle();
-            if self.ps_dirty {
-                self.reschedule_cpu();
+            if self.ps_dirty != 0 {
+                self.reschedule_cpus();
             }
         }
         self.done
@@ -177,8 +259,8 @@ impl Sim {
     fn dispatch(&mut self, event: Event) {
         // The two events of a plain request first, as conditional branches:
         // a jump table here was a misprediction on almost every event.
-        if let Event::QueryDone { conn } = event {
-            self.on_query_done(conn);
+        if let Event::QueryDone { conn, seq } = event {
+            self.on_query_done(conn, seq);
         } else if event == Event::Arrival {
             self.on_arrival();
         } else {
@@ -191,27 +273,39 @@ impl Sim {
         match event {
             Event::Arrival => self.on_arrival(),
             Event::RateChange => self.on_rate_change(),
-            Event::QueryDone { conn } => self.on_query_done(conn),
-            Event::PsDone { epoch } => self.on_ps_done(epoch),
+            Event::QueryDone { conn, seq } => self.on_query_done(conn, seq),
+            Event::PsDone { db, epoch } => self.on_ps_done(db, epoch),
             Event::StatementTimeout { conn, seq } => self.on_statement_timeout(conn, seq),
             Event::ConnectDone { conn } => self.on_connect_done(conn),
-            Event::HoldDone { conn } => self.on_hold_done(conn),
+            Event::HoldDone { conn, seq } => self.on_hold_done(conn, seq),
             Event::AcquireTimeout { pool } => self.on_acquire_timeout(pool),
             Event::IdleReap { pool } => self.on_idle_reap(pool),
-            Event::Retry { req, epoch } => self.on_retry(req, epoch),
+            Event::Retry { req, epoch, pool } => self.on_retry(req, epoch, pool),
             Event::Replenish { pool } => {
                 self.pools[pool].replenish_armed = false;
                 self.replenish(pool);
             }
+            Event::UserSend { svc, user } => self.on_user_send(svc, user),
+            Event::ColdStartDone { req, epoch } => self.on_cold_start_done(req, epoch),
+            Event::Reclaim { svc, func, epoch } => self.on_reclaim(svc, func, epoch),
+            Event::OrphanGone { conn } => self.on_orphan_gone(conn),
+            Event::TxTimeout { req, epoch } => self.on_tx_timeout(req, epoch),
+            Event::IdleInTx { conn, seq } => self.on_idle_in_tx(conn, seq),
+            Event::Attempt { req, epoch } => self.on_attempt(req, epoch),
+            Event::ServerConnectDone { sconn } => self.on_server_connect_done(sconn),
+            Event::ServerLoginRetry { db } => self.on_server_login_retry(db),
+            Event::ProxyWaitCheck { db } => self.on_proxy_wait_check(db),
+            Event::ServerReap { db } => self.on_server_reap(db),
+            Event::Timed { index, phase } => self.on_timed(index, phase),
         }
     }
 
-    // ---- arrivals -------------------------------------------------------
+    // ---- open-loop arrivals ---------------------------------------------
 
     #[inline(always)]
     fn schedule_arrival(&mut self) {
-        if self.gap_mean_ns > 0.0 {
-            let gap = self.rng.exp1() * self.gap_mean_ns;
+        if self.open.gap_mean_ns > 0.0 {
+            let gap = self.rng.exp1() * self.open.gap_mean_ns;
             let t = self.now.saturating_add(to_ns(gap));
             if t < self.end {
                 self.queue.set_arrival(t);
@@ -220,8 +314,10 @@ impl Sim {
     }
 
     fn on_rate_change(&mut self) {
-        self.gap_mean_ns = gap_mean_ns(self.steps[self.next_step].1);
-        self.next_step += 1;
+        let (_, svc, rate) = self.open.steps[self.open.next_step];
+        self.open.next_step += 1;
+        self.open.rates[svc as usize] = rate;
+        self.open.gap_mean_ns = gap_mean_ns(self.open.rates.iter().sum());
         // Poisson arrivals are memoryless: drop the pending one and redraw.
         self.queue.clear_arrival();
         self.schedule_arrival();
@@ -230,231 +326,50 @@ impl Sim {
     #[inline(always)]
     fn on_arrival(&mut self) {
         self.schedule_arrival();
-        let npools = self.pools.items.len() as u32;
-        let pool = if npools == 1 {
-            0
+        let svc = if self.open.open.len() == 1 {
+            self.open.open[0]
         } else {
-            self.rng.rng.random_range(0..npools)
+            self.pick_open_service()
         };
-        let measured = self.stats.in_window(self.now);
-        self.stats.tally.arrived += 1;
-        self.stats.tl_arrival();
-        let id = self.new_request(pool, measured);
-        match self.cfg.mode {
-            QueryMode::Parallel => {
-                for _ in 0..self.cfg.queries {
-                    if self.reqs[id].state != crate::pool::ReqState::Active {
-                        break;
-                    }
-                    self.acquire(id);
+        self.start_request(svc, NONE);
+    }
+
+    /// The service of an arrival, drawn in proportion to the current rates.
+    fn pick_open_service(&mut self) -> u32 {
+        let total: f64 = self.open.rates.iter().sum();
+        let mut x = self.rng.rng.random::<f64>() * total;
+        let mut last = self.open.open[0];
+        for &svc in &self.open.open {
+            let rate = self.open.rates[svc as usize];
+            if rate > 0.0 {
+                last = svc;
+                if x < rate {
+                    return svc;
                 }
-            }
-            QueryMode::Sequential | QueryMode::Transaction => self.acquire(id),
-        }
-    }
-
-    // ---- connection lifecycle -------------------------------------------
-
-    /// Opens a connection for `pool` (and for request `req`, or [`NONE`]);
-    /// false if the database refused it.
-    pub(crate) fn open(&mut self, pool: u32, req: u32, start: Time) -> bool {
-        if self.levels.db_conns >= self.cfg.db_limit {
-            self.stats.tally.too_many_clients += 1;
-            return false;
-        }
-        let req_epoch = if req == NONE { 0 } else { self.reqs[req].epoch };
-        let conn = self.conns.insert(Conn {
-            pool,
-            req,
-            req_epoch,
-            open_start: start,
-            uses: 0,
-            retire_at: Time::MAX,
-            idle_since: 0,
-            query_start: 0,
-            qseq: 0,
-            in_query: false,
-            query_fails: false,
-        });
-        let p = &mut self.pools[pool];
-        p.total += 1;
-        debug_assert!(p.total <= self.cfg.max_size, "pool over max_size");
-        self.levels.db_conns += 1;
-        debug_assert!(
-            self.levels.db_conns <= self.cfg.db_limit,
-            "database over its limit"
-        );
-        self.stats.note_db(self.levels.db_conns);
-        if req != NONE {
-            self.reqs[req].opening += 1;
-        }
-        self.queue
-            .push(self.now + self.cfg.connect_ns, Event::ConnectDone { conn });
-        true
-    }
-
-    fn on_connect_done(&mut self, conn: u32) {
-        if let Some(life) = self.cfg.lifetime {
-            let jitter = (self.rng.rng.random::<f64>() * self.cfg.jitter_ns) as u64;
-            self.conns[conn].retire_at = self.now.saturating_add(life).saturating_add(jitter);
-        }
-        let c = self.conns[conn];
-        if c.req != NONE {
-            self.conns[conn].req = NONE;
-            let r = &mut self.reqs[c.req];
-            if r.epoch == c.req_epoch {
-                r.opening -= 1;
-                if r.state == crate::pool::ReqState::Active {
-                    self.stats.served(c.open_start, self.now);
-                    self.assign(conn, c.req);
-                    return;
-                }
-                self.maybe_free(c.req);
+                x -= rate;
             }
         }
-        self.hand_over(conn, false);
-    }
-
-    /// Closes a connection for good.
-    pub(crate) fn close(&mut self, conn: u32) {
-        let pool = self.conns[conn].pool;
-        self.pools[pool].total -= 1;
-        self.levels.db_conns -= 1;
-        self.conns.remove(conn);
-    }
-
-    /// Opens connections until the pool holds `min_idle`.
-    fn replenish(&mut self, pool: u32) {
-        while self.pools[pool].total < self.cfg.min_idle {
-            if !self.open(pool, NONE, self.now) {
-                let p = &mut self.pools[pool];
-                if !p.replenish_armed {
-                    p.replenish_armed = true;
-                    self.queue
-                        .push(self.now + self.cfg.retry_ns, Event::Replenish { pool });
-                }
-                return;
-            }
-        }
-    }
-
-    /// A connection of `pool` was closed: reopen for `min_idle` or a waiter.
-    pub(crate) fn capacity_freed(&mut self, pool: u32) {
-        if self.pools[pool].total < self.cfg.min_idle {
-            self.replenish(pool);
-            return;
-        }
-        while self.pools[pool].total < self.cfg.max_size {
-            let Some(w) = self.pop_waiter(pool) else {
-                return;
-            };
-            if !self.open(pool, w.req, w.start) {
-                self.refused(w.req, Some(w));
-                return;
-            }
-        }
-    }
-
-    #[inline(always)]
-    fn arm_reap(&mut self, pool: u32) {
-        let Some(timeout) = self.cfg.idle_timeout else {
-            return;
-        };
-        let p = &mut self.pools[pool];
-        if p.reap_armed || p.total <= self.cfg.min_idle {
-            return;
-        }
-        if let Some(&front) = p.idle.front() {
-            p.reap_armed = true;
-            let at = self.conns[front].idle_since.saturating_add(timeout);
-            self.queue.push(at, Event::IdleReap { pool });
-        }
-    }
-
-    fn on_idle_reap(&mut self, pool: u32) {
-        let Some(timeout) = self.cfg.idle_timeout else {
-            return;
-        };
-        self.pools[pool].reap_armed = false;
-        loop {
-            let p = &self.pools[pool];
-            let Some(&front) = p.idle.front() else { break };
-            let expired = self.conns[front].idle_since.saturating_add(timeout) <= self.now;
-            if !expired || p.total <= self.cfg.min_idle {
-                break;
-            }
-            self.pools[pool].idle.pop_front();
-            self.levels.idle.add(self.now, -1);
-            self.close(front);
-        }
-        self.arm_reap(pool);
-    }
-
-    /// Puts an available connection to use: the oldest waiter, else idle.
-    /// With `busy`, it is still counted as lent (it comes back from a
-    /// request), and stays so if a waiter takes it.
-    #[inline(always)]
-    pub(crate) fn hand_over(&mut self, conn: u32, busy: bool) {
-        let pool = self.conns[conn].pool;
-        if let Some(w) = self.pop_waiter(pool) {
-            self.stats.served(w.start, self.now);
-            if !busy {
-                self.count_busy(pool, 1);
-            }
-            self.lend(conn, w.req);
-            return;
-        }
-        if busy {
-            self.count_busy(pool, -1);
-        }
-        self.conns[conn].idle_since = self.now;
-        self.pools[pool].idle.push_back(conn);
-        self.levels.idle.add(self.now, 1);
-        self.arm_reap(pool);
-    }
-
-    // ---- processor sharing ----------------------------------------------
-
-    fn reschedule_cpu(&mut self) {
-        self.ps_dirty = false;
-        let conns = &self.conns;
-        let Some(cpu) = self.cpu.as_mut() else { return };
-        let live = |c: u32, s: u32| conns[c].qseq == s && conns[c].in_query;
-        if let Some(t) = cpu.next_done(self.now, live) {
-            self.queue.push(t, Event::PsDone { epoch: cpu.epoch });
-        }
-    }
-
-    fn on_ps_done(&mut self, epoch: u32) {
-        let conns = &self.conns;
-        let Some(cpu) = self.cpu.as_mut() else { return };
-        if cpu.epoch != epoch {
-            return;
-        }
-        let live = |c: u32, s: u32| conns[c].qseq == s && conns[c].in_query;
-        let done = cpu.pop_done(self.now, live);
-        self.levels.busy_cores.set(self.now, cpu.busy_cores());
-        self.ps_dirty = true;
-        if let Some((conn, _)) = done {
-            self.query_finished(conn, false);
-        }
-    }
-
-    fn on_statement_timeout(&mut self, conn: u32, seq: u32) {
-        let c = self.conns[conn];
-        if c.qseq != seq || !c.in_query {
-            return;
-        }
-        if let Some(cpu) = self.cpu.as_mut() {
-            cpu.cancel(self.now);
-            self.levels.busy_cores.set(self.now, cpu.busy_cores());
-            self.ps_dirty = true;
-        }
-        self.query_finished(conn, true);
+        last
     }
 
     /// Builds the report; the run must be over.
     pub fn finish(mut self) -> Report {
         crate::summary::build(&mut self)
     }
+}
+
+/// A service's retry budget (ratio, max tokens), if it has one.
+fn cfg_budget(cfg: &SvcCfg) -> Option<(f64, f64)> {
+    cfg.retry.as_ref().and_then(|r| r.budget)
+}
+
+/// Whether database `db` needs processor sharing: it has cores or
+/// contention, or an event changes its cores.
+fn needs_cpu(s: &Scenario, db: u32) -> bool {
+    let cfg = DbCfg::new(s, db);
+    let cores_event = s.events.iter().any(|e| match e {
+        TimedEvent::Cores { target, .. } => crate::timed::target_db(*target) == Some(db),
+        _ => false,
+    });
+    cfg.cores.is_some() || cfg.sigma != 0.0 || cfg.kappa != 0.0 || cores_event
 }

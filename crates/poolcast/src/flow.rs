@@ -1,21 +1,32 @@
 //! A request's path: acquire a connection (idle, newly opened, or after a
 //! FIFO wait), run its queries, give the connection back, finish.
 
+use rand::RngExt;
+
 use crate::engine::Sim;
-use crate::pool::{NONE, Req, ReqState, Waiter};
+use crate::pool::{ConnState, NONE, Req, ReqState, Waiter};
 use crate::queue::{Event, Time};
-use crate::scenario::QueryMode;
+use crate::scenario::{Cause, QueryMode};
 
 impl Sim {
     #[inline(always)]
-    pub(crate) fn new_request(&mut self, pool: u32, measured: bool) -> u32 {
+    pub(crate) fn new_request(
+        &mut self,
+        svc: u32,
+        pool: u32,
+        measured: bool,
+        user: u32,
+        func: u32,
+    ) -> u32 {
         let epoch = self.reqs.next_free().map_or(0, |i| self.reqs[i].epoch);
-        self.reqs.insert(Req {
+        let hooks = user != NONE || func != NONE || self.cfgs[svc].retry.is_some();
+        let id = self.reqs.insert(Req {
             epoch,
             pool,
+            home: pool,
             arrival: self.now,
             acquire_start: self.now,
-            to_start: self.cfg.queries,
+            to_start: self.cfgs[svc].queries,
             running: 0,
             queued: 0,
             skip: 0,
@@ -23,57 +34,132 @@ impl Sim {
             state: ReqState::Active,
             measured,
             retry_armed: false,
-        })
+            svc: svc as u16,
+            attempt: 0,
+            reached_pool: false,
+            user,
+            func,
+            tx_conn: NONE,
+            hooks,
+            sleep_ns: 0,
+        });
+        if self.replicas > 0 {
+            self.grow_spread(id);
+        }
+        id
     }
 
-    /// Starts one acquisition for request `id`.
+    /// Starts an attempt of request `id`: its first acquisition, or all of
+    /// them for parallel queries.
     #[inline(always)]
-    pub(crate) fn acquire(&mut self, id: u32) {
-        let pool = self.reqs[id].pool;
-        self.reqs[id].acquire_start = self.now;
+    pub(crate) fn begin(&mut self, id: u32) {
+        let cfg = &self.cfgs[u32::from(self.reqs[id].svc)];
+        match cfg.mode {
+            QueryMode::Parallel => {
+                for _ in 0..cfg.queries {
+                    if self.reqs[id].state != ReqState::Active {
+                        break;
+                    }
+                    let pool = self.query_pool(id);
+                    self.acquire(id, pool);
+                }
+            }
+            QueryMode::Sequential | QueryMode::Transaction => {
+                let pool = self.query_pool(id);
+                self.acquire(id, pool);
+            }
+        }
+    }
+
+    /// The pool of the request's next query: its home pool, or for a read
+    /// the sibling pool of a replica drawn uniformly.
+    #[inline(always)]
+    fn query_pool(&mut self, id: u32) -> u32 {
+        let r = &self.reqs[id];
+        let home = r.home;
+        let cfg = &self.cfgs[u32::from(r.svc)];
+        if cfg.read_fraction > 0.0 && cfg.mode != QueryMode::Transaction {
+            let rf = cfg.read_fraction;
+            if self.rng.rng.random::<f64>() < rf {
+                let k = if self.replicas == 1 {
+                    1
+                } else {
+                    1 + self.rng.rng.random_range(0..self.replicas)
+                };
+                return home + k;
+            }
+        }
+        home
+    }
+
+    /// Starts one acquisition for request `id` in `pool`.
+    #[inline(always)]
+    pub(crate) fn acquire(&mut self, id: u32, pool: u32) {
+        let r = &mut self.reqs[id];
+        r.pool = pool;
+        r.acquire_start = self.now;
+        r.reached_pool = true;
+        let svc = r.svc;
         self.stats.tally.attempts += 1;
+        if self.multi {
+            self.stats.svcs[usize::from(svc)].attempts += 1;
+        }
         if let Some(conn) = self.pools[pool].idle.pop_back() {
             self.levels.idle.add(self.now, -1);
-            self.stats.served(self.now, self.now);
+            self.served(svc, self.now);
             self.assign(conn, id);
             return;
         }
         self.stats.tally.waited += 1;
-        if self.pools[pool].total < self.cfg.max_size {
-            if !self.open(pool, id, self.now) {
-                self.refused(id, None);
+        if self.multi {
+            self.stats.svcs[usize::from(svc)].waited += 1;
+        }
+        if self.pools[pool].total < self.cfgs[u32::from(svc)].max_size {
+            if let Err(cause) = self.open(pool, id, self.now) {
+                self.refused(id, pool, None, cause);
             }
             return;
         }
-        self.enqueue(id, self.now);
+        self.enqueue(id, pool, self.now);
     }
 
-    /// The database refused to open a connection for `id`'s acquisition
-    /// (`waiter` if it had been waiting).
-    pub(crate) fn refused(&mut self, id: u32, waiter: Option<Waiter>) {
-        if !self.cfg.retry {
-            self.fail(id);
+    /// Records a served acquire wait that started at `start`.
+    #[inline(always)]
+    pub(crate) fn served(&mut self, svc: u16, start: Time) {
+        self.stats.served(start, self.now);
+        if self.multi && start >= self.stats.warmup {
+            self.stats.svcs[usize::from(svc)]
+                .wait
+                .record(self.now - start);
+        }
+    }
+
+    /// Opening a connection for `id`'s acquisition in `pool` failed with
+    /// `cause` (`waiter` if it had been waiting).
+    pub(crate) fn refused(&mut self, id: u32, pool: u32, waiter: Option<Waiter>, cause: Cause) {
+        let svc = self.pools[pool].svc;
+        if !self.cfgs[u32::from(svc)].retry_connect {
+            self.fail(id, cause);
             self.maybe_free(id);
             return;
         }
         match waiter {
             // Back to the head of the line it came from.
             Some(w) => {
-                self.pools[self.reqs[id].pool].waiters.push_front(w);
-                self.reqs[id].queued += 1;
-                self.inc_waiting(self.reqs[id].pool);
-                self.arm_timeout(self.reqs[id].pool);
+                self.pools[pool].waiters.push_front(w);
+                self.note_queued(id, pool, 1);
+                self.inc_waiting(pool);
+                self.arm_timeout(pool);
             }
-            None => self.enqueue(id, self.now),
+            None => self.enqueue(id, pool, self.now),
         }
-        self.arm_retry(id);
+        self.arm_retry(id, pool);
     }
 
     #[inline(always)]
-    fn enqueue(&mut self, id: u32, start: Time) {
-        let r = &mut self.reqs[id];
-        r.queued += 1;
-        let (pool, epoch) = (r.pool, r.epoch);
+    fn enqueue(&mut self, id: u32, pool: u32, start: Time) {
+        let epoch = self.reqs[id].epoch;
+        self.note_queued(id, pool, 1);
         self.pools[pool].waiters.push_back(Waiter {
             req: id,
             epoch,
@@ -83,15 +169,59 @@ impl Sim {
         self.arm_timeout(pool);
     }
 
+    /// Counts `delta` waiter entries of `id` in `pool`.
     #[inline(always)]
-    fn inc_waiting(&mut self, pool: u32) {
+    fn note_queued(&mut self, id: u32, pool: u32, delta: i32) {
+        let r = &mut self.reqs[id];
+        r.queued = r.queued.wrapping_add_signed(delta);
+        if self.replicas > 0 {
+            let i = self.spread_index(id, pool);
+            self.spread[i].0 = self.spread[i].0.wrapping_add_signed(delta);
+        }
+    }
+
+    /// Index of (`id`, `pool`'s offset in its group) in the spread table.
+    #[inline(always)]
+    fn spread_index(&self, id: u32, pool: u32) -> usize {
+        id as usize * (self.replicas as usize + 1) + usize::from(self.pools[pool].db)
+    }
+
+    pub(crate) fn grow_spread(&mut self, id: u32) {
+        let need = (id as usize + 1) * (self.replicas as usize + 1);
+        if self.spread.len() < need {
+            self.spread.resize(need, (0, 0));
+        }
+    }
+
+    /// `id`'s live waiter entries in `pool`.
+    fn queued_in(&self, id: u32, pool: u32) -> u32 {
+        if self.replicas > 0 {
+            self.spread[self.spread_index(id, pool)].0
+        } else {
+            self.reqs[id].queued
+        }
+    }
+
+    #[inline(always)]
+    pub(crate) fn inc_waiting(&mut self, pool: u32) {
         let p = &mut self.pools[pool];
         p.waiting += 1;
-        if p.waiting == 1 {
+        let (svc, first) = (p.svc, p.waiting == 1 && p.primary);
+        if first {
             self.levels.pools_waiting.add(self.now, 1);
         }
         self.levels.waiting.add(self.now, 1);
         self.stats.note_waiting(self.now, self.levels.waiting.value);
+        if self.multi {
+            let st = &mut self.stats.svcs[usize::from(svc)];
+            if first {
+                st.pools_waiting.add(self.now, 1);
+            }
+            st.waiting += 1;
+            if self.now >= self.stats.warmup {
+                st.peak_waiting = st.peak_waiting.max(st.waiting);
+            }
+        }
     }
 
     #[inline(always)]
@@ -101,10 +231,18 @@ impl Sim {
         }
         let p = &mut self.pools[pool];
         p.waiting -= n;
-        if p.waiting == 0 {
+        let (svc, last) = (p.svc, p.waiting == 0 && p.primary);
+        if last {
             self.levels.pools_waiting.add(self.now, -1);
         }
         self.levels.waiting.add(self.now, -i64::from(n));
+        if self.multi {
+            let st = &mut self.stats.svcs[usize::from(svc)];
+            if last {
+                st.pools_waiting.add(self.now, -1);
+            }
+            st.waiting -= u64::from(n);
+        }
     }
 
     /// Whether a waiter entry is stale (its request finished or failed).
@@ -114,14 +252,28 @@ impl Sim {
         r.epoch != w.epoch || r.state == ReqState::Failed || r.state == ReqState::Free
     }
 
-    /// Drops stale entries at the head; true if an entry to skip was dropped.
+    /// Takes one "skip" of `id` in `pool`, if it has one.
+    #[inline(always)]
+    fn take_skip(&mut self, id: u32, pool: u32) -> bool {
+        if self.reqs[id].skip == 0 {
+            return false;
+        }
+        if self.replicas > 0 {
+            let i = self.spread_index(id, pool);
+            if self.spread[i].1 == 0 {
+                return false;
+            }
+            self.spread[i].1 -= 1;
+        }
+        self.reqs[id].skip -= 1;
+        true
+    }
+
+    /// Drops stale entries at the head and returns the first live one.
     #[inline(always)]
     fn drop_stale_head(&mut self, pool: u32) -> Option<Waiter> {
         while let Some(w) = self.pools[pool].waiters.front().copied() {
-            if self.dead(&w) {
-                self.pools[pool].waiters.pop_front();
-            } else if self.reqs[w.req].skip > 0 {
-                self.reqs[w.req].skip -= 1;
+            if self.dead(&w) || self.take_skip(w.req, pool) {
                 self.pools[pool].waiters.pop_front();
             } else {
                 return Some(w);
@@ -135,14 +287,15 @@ impl Sim {
     pub(crate) fn pop_waiter(&mut self, pool: u32) -> Option<Waiter> {
         let w = self.drop_stale_head(pool)?;
         self.pools[pool].waiters.pop_front();
-        self.reqs[w.req].queued -= 1;
+        self.note_queued(w.req, pool, -1);
         self.dec_waiting(pool, 1);
         Some(w)
     }
 
     #[inline(always)]
     fn arm_timeout(&mut self, pool: u32) {
-        let Some(timeout) = self.cfg.acquire_timeout else {
+        let svc = self.pools[pool].svc;
+        let Some((timeout, _)) = self.cfgs[u32::from(svc)].acquire_timeout else {
             return;
         };
         let p = &mut self.pools[pool];
@@ -157,7 +310,8 @@ impl Sim {
     }
 
     pub(crate) fn on_acquire_timeout(&mut self, pool: u32) {
-        let Some(timeout) = self.cfg.acquire_timeout else {
+        let svc = self.pools[pool].svc;
+        let Some((timeout, cause)) = self.cfgs[u32::from(svc)].acquire_timeout else {
             return;
         };
         self.pools[pool].timeout_armed = false;
@@ -168,52 +322,64 @@ impl Sim {
             self.pop_waiter(pool);
             if self.stats.in_window(w.start) {
                 self.stats.counters.timeouts += 1;
-            }
-            self.stats.tl_timeout();
-            let r = &mut self.reqs[w.req];
-            if r.state == ReqState::Active {
-                r.state = ReqState::TimedOut;
-                if r.measured {
-                    self.stats.counters.timed_out += 1;
+                if self.multi {
+                    self.stats.svcs[usize::from(svc)].timeouts += 1;
                 }
             }
+            self.stats.tl_timeout();
+            self.time_out(w.req, cause);
             self.maybe_free(w.req);
         }
         self.arm_timeout(pool);
     }
 
-    fn arm_retry(&mut self, id: u32) {
+    /// An acquisition of `id` ran out of time. Unlike [`Sim::fail`], the
+    /// request's other acquisitions (parallel queries) go on, as in
+    /// version 1.
+    fn time_out(&mut self, id: u32, cause: Cause) {
+        let r = &mut self.reqs[id];
+        if r.state == ReqState::Active {
+            r.state = ReqState::TimedOut;
+            self.attempt_failed(id, cause);
+        }
+    }
+
+    fn arm_retry(&mut self, id: u32, pool: u32) {
         let r = &mut self.reqs[id];
         if !r.retry_armed {
             r.retry_armed = true;
             let (req, epoch) = (id, r.epoch);
+            let retry_ns = self.cfgs[u32::from(r.svc)].retry_ns;
             self.queue
-                .push(self.now + self.cfg.retry_ns, Event::Retry { req, epoch });
+                .push(self.now + retry_ns, Event::Retry { req, epoch, pool });
         }
     }
 
-    pub(crate) fn on_retry(&mut self, id: u32, epoch: u32) {
+    pub(crate) fn on_retry(&mut self, id: u32, epoch: u32, pool: u32) {
         let r = &mut self.reqs[id];
         if r.epoch != epoch {
             return;
         }
         r.retry_armed = false;
-        let (pool, start) = (r.pool, r.acquire_start);
+        let (start, svc) = (r.acquire_start, r.svc);
         if r.state != ReqState::Active
-            || r.queued == 0
-            || self.pools[pool].total >= self.cfg.max_size
+            || self.queued_in(id, pool) == 0
+            || self.pools[pool].total >= self.cfgs[u32::from(svc)].max_size
         {
             return;
         }
-        if self.open(pool, id, start) {
+        if self.open(pool, id, start).is_ok() {
             // One of its waiter entries is now served by this open instead.
-            let r = &mut self.reqs[id];
-            r.queued -= 1;
-            r.skip += 1;
+            self.note_queued(id, pool, -1);
+            self.reqs[id].skip += 1;
+            if self.replicas > 0 {
+                let i = self.spread_index(id, pool);
+                self.spread[i].1 += 1;
+            }
             self.dec_waiting(pool, 1);
         }
-        if self.reqs[id].queued > 0 {
-            self.arm_retry(id);
+        if self.queued_in(id, pool) > 0 {
+            self.arm_retry(id, pool);
         }
     }
 
@@ -230,57 +396,59 @@ impl Sim {
         let p = &mut self.pools[pool];
         p.busy = p.busy.wrapping_add_signed(delta);
         debug_assert!(p.busy <= p.total, "more connections lent than open");
+        let svc = p.svc;
         self.levels.busy.add(self.now, i64::from(delta));
+        if self.multi {
+            self.stats.svcs[usize::from(svc)]
+                .busy
+                .add(self.now, i64::from(delta));
+        }
     }
 
     /// Gives `conn`, already counted as lent, to request `id` and starts its
     /// next query.
     #[inline(always)]
     pub(crate) fn lend(&mut self, conn: u32, id: u32) {
+        let r = &mut self.reqs[id];
+        let (epoch, svc) = (r.epoch, r.svc);
+        r.running += 1;
         let c = &mut self.conns[conn];
         c.req = id;
-        c.req_epoch = self.reqs[id].epoch;
+        c.req_epoch = epoch;
         c.uses += 1;
-        self.reqs[id].running += 1;
+        c.state = ConnState::Lent;
+        let cfg = &self.cfgs[u32::from(svc)];
+        if let Some(t) = cfg.tx_timeout
+            && cfg.mode == QueryMode::Transaction
+        {
+            self.reqs[id].tx_conn = conn;
+            self.queue
+                .push(self.now + t, Event::TxTimeout { req: id, epoch });
+        }
         self.start_query(conn);
     }
 
+    /// Starts the next query of the request holding `conn`: through the
+    /// proxy, a server connection first.
     #[inline(always)]
-    fn start_query(&mut self, conn: u32) {
+    pub(crate) fn start_query(&mut self, conn: u32) {
         let id = self.conns[conn].req;
         self.reqs[id].to_start -= 1;
-        let work = self.cfg.query.sample(&mut self.rng);
-        let c = &mut self.conns[conn];
-        c.qseq = c.qseq.wrapping_add(1);
-        c.in_query = true;
-        c.query_start = self.now;
-        let seq = c.qseq;
-        match self.cpu.as_mut() {
-            None => {
-                let fails = self.cfg.statement_timeout.is_some_and(|st| work > st);
-                c.query_fails = fails;
-                let took = if fails {
-                    self.cfg.statement_timeout.unwrap_or(work)
-                } else {
-                    work
-                };
-                self.queue.push(self.now + took, Event::QueryDone { conn });
-            }
-            Some(cpu) => {
-                cpu.start(self.now, conn, seq, work);
-                self.levels.busy_cores.set(self.now, cpu.busy_cores());
-                self.ps_dirty = true;
-                if let Some(st) = self.cfg.statement_timeout {
-                    self.queue
-                        .push(self.now + st, Event::StatementTimeout { conn, seq });
-                }
-            }
+        let c = &self.conns[conn];
+        if c.proxied && c.server == NONE {
+            self.proxy_acquire(conn);
+        } else {
+            self.run_query(conn);
         }
     }
 
     #[inline]
-    pub(crate) fn on_query_done(&mut self, conn: u32) {
-        let fails = self.conns[conn].query_fails;
+    pub(crate) fn on_query_done(&mut self, conn: u32, seq: u32) {
+        let c = &self.conns[conn];
+        if c.qseq != seq || !c.in_query {
+            return;
+        }
+        let fails = c.query_fails;
         self.query_finished(conn, fails);
     }
 
@@ -289,26 +457,37 @@ impl Sim {
     pub(crate) fn query_finished(&mut self, conn: u32, failed: bool) {
         let c = &mut self.conns[conn];
         c.in_query = false;
-        let id = c.req;
-        self.stats.tally.queries += 1;
-        self.stats.tally.query_ns += u128::from(self.now - c.query_start);
+        let (id, db, took) = (c.req, c.db, self.now - c.query_start);
+        let t = &mut self.stats.dbs[usize::from(db)].tally;
+        t.queries += 1;
+        t.query_ns += u128::from(took);
         debug_assert!(id != NONE);
         if failed {
-            self.stats.tally.statement_timeouts += 1;
-            self.fail(id);
+            t.statement_timeouts += 1;
+            self.fail(id, Cause::StatementTimeout);
             self.release(conn);
             self.maybe_free(id);
             return;
         }
-        match self.cfg.mode {
+        let svc = u32::from(self.reqs[id].svc);
+        match self.cfgs[svc].mode {
             QueryMode::Transaction => {
                 if self.reqs[id].to_start > 0 {
                     self.start_query(conn);
                     return;
                 }
-                let hold = self.cfg.hold.sample(&mut self.rng);
+                let hold = self.cfgs[svc].hold.sample(&mut self.rng);
                 if hold > 0 {
-                    self.queue.push(self.now + hold, Event::HoldDone { conn });
+                    let seq = self.conns[conn].qseq;
+                    match self.dbs[u32::from(db)].cfg.idle_in_tx {
+                        Some(limit) if hold > limit => {
+                            self.queue
+                                .push(self.now + limit, Event::IdleInTx { conn, seq });
+                        }
+                        _ => self
+                            .queue
+                            .push(self.now + hold, Event::HoldDone { conn, seq }),
+                    }
                 } else {
                     self.release(conn);
                     self.complete(id);
@@ -319,7 +498,10 @@ impl Sim {
                 let r = &self.reqs[id];
                 match (r.state, r.to_start) {
                     (ReqState::Active, 0) => self.complete(id),
-                    (ReqState::Active, _) => self.acquire(id),
+                    (ReqState::Active, _) => {
+                        let pool = self.query_pool(id);
+                        self.acquire(id, pool);
+                    }
                     _ => self.maybe_free(id),
                 }
             }
@@ -337,21 +519,91 @@ impl Sim {
         }
     }
 
-    pub(crate) fn on_hold_done(&mut self, conn: u32) {
-        let id = self.conns[conn].req;
+    pub(crate) fn on_hold_done(&mut self, conn: u32, seq: u32) {
+        let c = &self.conns[conn];
+        if c.qseq != seq || c.state != ConnState::Lent {
+            return;
+        }
+        let id = c.req;
         self.release(conn);
         self.complete(id);
     }
 
+    /// A transaction ran past `timeout_ms`: its query is cancelled and its
+    /// connection goes back to the pool.
+    pub(crate) fn on_tx_timeout(&mut self, id: u32, epoch: u32) {
+        let r = &self.reqs[id];
+        if r.epoch != epoch || r.state != ReqState::Active || r.running == 0 {
+            return;
+        }
+        let Some(conn) = self.conn_of(id) else {
+            return;
+        };
+        if self.conns[conn].proxied && self.conns[conn].server == NONE {
+            // Still waiting at the proxy: it stops waiting.
+            self.proxy_forget_waiter(conn);
+        }
+        self.cancel_query(conn);
+        self.fail(id, Cause::TransactionTimeout);
+        self.release(conn);
+        self.maybe_free(id);
+    }
+
+    /// The session of `conn` sat idle in a transaction past the database's
+    /// `idle_in_transaction_session_timeout`: the database ends it.
+    pub(crate) fn on_idle_in_tx(&mut self, conn: u32, seq: u32) {
+        let c = &self.conns[conn];
+        if c.qseq != seq || c.state != ConnState::Lent {
+            return;
+        }
+        let (id, pool) = (c.req, c.pool);
+        self.fail(id, Cause::IdleInTransaction);
+        self.drop_lent(conn, true);
+        self.capacity_freed(pool);
+        self.maybe_free(id);
+    }
+
+    /// The connection request `id` holds in a transaction.
+    fn conn_of(&self, id: u32) -> Option<u32> {
+        let r = &self.reqs[id];
+        let conn = r.tx_conn;
+        (conn != NONE && {
+            let c = &self.conns[conn];
+            c.state == ConnState::Lent && c.req == id && c.req_epoch == r.epoch
+        })
+        .then_some(conn)
+    }
+
+    /// Closes lent `conn` for good (broken, or ended by the database):
+    /// its request no longer holds it. With `kill_server` the proxy's
+    /// server connection behind it is closed too.
+    pub(crate) fn drop_lent(&mut self, conn: u32, kill_server: bool) {
+        let c = self.conns[conn];
+        self.cancel_query(conn);
+        if c.req != NONE && self.reqs[c.req].epoch == c.req_epoch {
+            self.reqs[c.req].running -= 1;
+        }
+        self.conns[conn].req = NONE;
+        self.count_busy(c.pool, -1);
+        if kill_server && c.proxied && c.server != NONE {
+            self.proxy_kill_server(conn);
+        }
+        self.close(conn);
+    }
+
     /// `conn` comes back from its request: retire it or pass it on.
     #[inline(always)]
-    fn release(&mut self, conn: u32) {
+    pub(crate) fn release(&mut self, conn: u32) {
         let c = &mut self.conns[conn];
         let id = c.req;
         c.req = NONE;
         let (pool, uses, retire_at) = (c.pool, c.uses, c.retire_at);
+        if c.proxied && c.server != NONE {
+            self.proxy_release_after_transaction(conn);
+        }
         self.reqs[id].running -= 1;
-        let worn = self.cfg.max_uses.is_some_and(|m| uses >= m);
+        let svc = u32::from(self.pools[pool].svc);
+        let worn = self.cfgs[svc].max_uses.is_some_and(|m| uses >= m);
         if worn || self.now >= retire_at {
             self.count_busy(pool, -1);
             self.close(conn);
@@ -363,7 +615,7 @@ impl Sim {
     }
 
     #[inline(always)]
-    fn complete(&mut self, id: u32) {
+    pub(crate) fn complete(&mut self, id: u32) {
         let r = self.reqs[id];
         debug_assert!(r.state == ReqState::Active);
         if r.measured {
@@ -371,24 +623,43 @@ impl Sim {
             self.stats.latency.record(self.now - r.arrival);
         }
         self.stats.tally.completions += 1;
+        if self.multi {
+            let st = &mut self.stats.svcs[usize::from(r.svc)];
+            st.completions += 1;
+            if r.measured {
+                st.completed += 1;
+                st.latency.record(self.now - r.arrival);
+            }
+        }
+        if r.hooks {
+            self.attempt_succeeded(id);
+            self.resolved(id);
+        }
         self.free(id);
     }
 
     /// Marks `id` failed (once) and cancels its waiting acquisitions.
-    fn fail(&mut self, id: u32) {
+    pub(crate) fn fail(&mut self, id: u32, cause: Cause) {
         let r = &mut self.reqs[id];
         if r.state != ReqState::Active {
             return;
         }
         r.state = ReqState::Failed;
-        let (queued, pool, measured) = (r.queued, r.pool, r.measured);
+        let (queued, pool, home) = (r.queued, r.pool, r.home);
         r.queued = 0;
         r.skip = 0;
-        if measured {
-            self.stats.counters.failed += 1;
+        if queued > 0 {
+            if self.replicas == 0 {
+                self.dec_waiting(pool, queued);
+            } else {
+                for k in 0..=self.replicas {
+                    let i = id as usize * (self.replicas as usize + 1) + k as usize;
+                    let (q, _) = std::mem::take(&mut self.spread[i]);
+                    self.dec_waiting(home + k, q);
+                }
+            }
         }
-        self.stats.tl_failure();
-        self.dec_waiting(pool, queued);
+        self.attempt_failed(id, cause);
     }
 
     /// Frees a failed or timed-out request once nothing refers to it.
@@ -396,6 +667,7 @@ impl Sim {
         let r = &self.reqs[id];
         if r.state != ReqState::Active
             && r.state != ReqState::Free
+            && r.state != ReqState::Backoff
             && r.running == 0
             && r.opening == 0
             && r.queued == 0
@@ -405,10 +677,16 @@ impl Sim {
     }
 
     #[inline(always)]
-    fn free(&mut self, id: u32) {
+    pub(crate) fn free(&mut self, id: u32) {
         let r = &mut self.reqs[id];
         r.epoch = r.epoch.wrapping_add(1);
         r.state = ReqState::Free;
         self.reqs.remove(id);
+        if self.replicas > 0 {
+            let base = id as usize * (self.replicas as usize + 1);
+            for e in &mut self.spread[base..base + self.replicas as usize + 1] {
+                *e = (0, 0);
+            }
+        }
     }
 }

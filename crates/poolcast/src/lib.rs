@@ -21,22 +21,35 @@
 //! ```
 
 pub mod analytic;
+mod config;
+mod db;
 mod dist;
 mod engine;
 mod flow;
 mod heap;
 mod hist;
+mod incidents;
+mod lifecycle;
+mod measured;
 mod pool;
+mod proxy;
 mod ps;
 mod queue;
 pub mod recommend;
 pub mod report;
+mod retry;
 pub mod scenario;
+mod serverless;
+mod services;
 mod stats;
 mod summary;
+mod svcstats;
 pub mod sweep;
+mod timed;
+mod users;
 pub mod validate;
 pub mod warnings;
+mod warnings_v2;
 
 pub use dist::{Z99, lognormal_params, mean_ms};
 pub use engine::Sim;

@@ -17,6 +17,21 @@ pub const NONE: u32 = u32::MAX;
 /// One pool of one instance.
 #[derive(Debug, Default)]
 pub struct Pool {
+    /// The service it belongs to.
+    pub svc: u16,
+    /// The database its connections reach (0: the primary); its offset in
+    /// its instance's group of pools, which is the primary pool followed by
+    /// one sibling per replica.
+    pub db: u8,
+    /// A primary pool (arrivals land here), not a replica's sibling.
+    pub primary: bool,
+    /// Its instance takes no new work; connections close as they come back.
+    pub draining: bool,
+    /// Its serverless instance is frozen (warm and idle) since this time:
+    /// timers do not run.
+    pub frozen_at: Option<Time>,
+    /// Removed (its function was reclaimed); the slot waits for reuse.
+    pub gone: bool,
     /// Idle connections; push and pop at the back, reap at the front.
     pub idle: VecDeque<u32>,
     /// Waiting acquisitions, oldest first; may hold stale entries.
@@ -46,11 +61,37 @@ pub struct Waiter {
     pub start: Time,
 }
 
-/// One client connection to the database.
+/// Where a connection is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnState {
+    /// Being opened.
+    Opening,
+    /// In its pool's idle stack.
+    Idle,
+    /// Lent to a request.
+    Lent,
+    /// Its serverless instance was reclaimed; it lingers at the database.
+    Orphan,
+    /// Closed; the slot is free.
+    Closed,
+}
+
+/// One connection of an application pool: to a database, or a client
+/// connection to the proxy.
 #[derive(Debug, Clone, Copy)]
 pub struct Conn {
     /// Owning pool.
     pub pool: u32,
+    /// The database its queries run on.
+    pub db: u8,
+    /// Where it is in its life.
+    pub state: ConnState,
+    /// Its connect will fail: the target was down when it started.
+    pub doomed: bool,
+    /// A client connection to the proxy (not counted at a database).
+    pub proxied: bool,
+    /// The proxy's server connection bound to it, or [`NONE`].
+    pub server: u32,
     /// Request using it (or that it is being opened for), or [`NONE`].
     pub req: u32,
     /// Generation of `req`.
@@ -80,10 +121,12 @@ pub enum ReqState {
     Active,
     /// An acquisition hit the acquire timeout.
     TimedOut,
-    /// Refused by the database or cancelled by a statement timeout.
+    /// Failed otherwise (refused, cancelled, broken, ...).
     Failed,
     /// The slot is free for reuse.
     Free,
+    /// A retry waiting for its backoff to end.
+    Backoff,
 }
 
 /// One request in flight.
@@ -105,6 +148,25 @@ pub struct Req {
     pub queued: u32,
     /// Waiter entries to drop (served by a retried open instead).
     pub skip: u32,
+    /// The home primary pool (arrivals land here; reads use its siblings).
+    pub home: u32,
+    /// The service.
+    pub svc: u16,
+    /// Attempts before this one (0 for the first).
+    pub attempt: u8,
+    /// An acquisition of this attempt reached a pool (counts for a breaker).
+    pub reached_pool: bool,
+    /// The closed-loop user who sent it, or [`NONE`].
+    pub user: u32,
+    /// Its serverless function instance, or [`NONE`].
+    pub func: u32,
+    /// The connection a transaction holds (valid while it holds one).
+    pub tx_conn: u32,
+    /// Its resolution matters beyond the counters (a user, a function, a
+    /// retry policy or breaker).
+    pub hooks: bool,
+    /// The backoff slept before this attempt, ns.
+    pub sleep_ns: u64,
     /// Connections being opened for it.
     pub opening: u32,
     /// Outcome so far.
@@ -133,10 +195,10 @@ impl<T> Default for Slab<T> {
 }
 
 impl<T> Slab<T> {
-    /// A slab of `n` slots made by `make`, indices `0..n`.
-    pub fn filled(n: u64, make: impl FnMut() -> T) -> Slab<T> {
+    /// A slab holding `items` at indices `0..n`.
+    pub fn from_vec(items: Vec<T>) -> Slab<T> {
         Slab {
-            items: std::iter::repeat_with(make).take(n as usize).collect(),
+            items,
             free: Vec::new(),
         }
     }

@@ -7,6 +7,11 @@
 //! and the next finish is `(tag_min - V) / rate` of real time away. Each
 //! change of `A` moves that time, so the engine reschedules one `PsDone`
 //! event, stamped with a generation that makes older ones stale.
+//!
+//! Contention (MODEL.md §6, Gunther's Universal Scalability Law) divides the
+//! rate by `1 + sigma (A - 1) + kappa A (A - 1)`; it is still one rate for
+//! every running query, so the same virtual clock serves. Without cores
+//! (`cores: null`) the share is 1 however many run.
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -17,10 +22,15 @@ use crate::queue::Time;
 /// non-negative finite floats, whose bit patterns order like the numbers.
 type Tagged = Reverse<(u64, u32, u32)>;
 
-/// The shared CPU of the database.
+/// The shared CPU of a database.
 #[derive(Debug)]
 pub struct Cpu {
+    /// Cores; infinite for `cores: null`.
     cores: f64,
+    sigma: f64,
+    kappa: f64,
+    /// sigma or kappa is not zero.
+    contended: bool,
     /// Running queries.
     active: u64,
     vtime: f64,
@@ -32,9 +42,19 @@ pub struct Cpu {
 
 impl Cpu {
     /// A CPU with `cores` cores.
+    #[cfg(test)]
     pub fn new(cores: u32) -> Cpu {
+        Cpu::with_contention(Some(cores), 0.0, 0.0)
+    }
+
+    /// A CPU with `cores` cores (`None`: as many as there are queries) and
+    /// the Universal Scalability Law's `sigma` and `kappa`.
+    pub fn with_contention(cores: Option<u32>, sigma: f64, kappa: f64) -> Cpu {
         Cpu {
-            cores: f64::from(cores),
+            cores: cores.map_or(f64::INFINITY, f64::from),
+            sigma,
+            kappa,
+            contended: sigma != 0.0 || kappa != 0.0,
             active: 0,
             vtime: 0.0,
             last: 0,
@@ -44,16 +64,24 @@ impl Cpu {
     }
 
     fn rate(&self) -> f64 {
-        if self.active as f64 <= self.cores {
-            1.0
+        let a = self.active as f64;
+        let share = if a <= self.cores { 1.0 } else { self.cores / a };
+        if self.contended && a > 1.0 {
+            share / (1.0 + self.sigma * (a - 1.0) + self.kappa * a * (a - 1.0))
         } else {
-            self.cores / self.active as f64
+            share
         }
     }
 
     /// Cores in use: min(running queries, cores).
     pub fn busy_cores(&self) -> u64 {
         self.active.min(self.cores as u64)
+    }
+
+    /// Changes the number of cores from `now` on (`None`: unlimited).
+    pub fn set_cores(&mut self, now: Time, cores: Option<u32>) {
+        self.advance(now);
+        self.cores = cores.map_or(f64::INFINITY, f64::from);
     }
 
     /// Moves the virtual clock up to `now`.
@@ -123,6 +151,21 @@ mod tests {
         assert_eq!(cpu.next_done(0, |_, _| true), Some(20_000_000));
         assert_eq!(cpu.pop_done(20_000_000, |_, _| true), Some((1, 0)));
         assert_eq!(cpu.next_done(20_000_000, |_, _| true), Some(20_000_000));
+    }
+
+    #[test]
+    fn contention_slows_every_query_by_the_usl_factor() {
+        // Two 10 ms queries, no core limit, sigma 0.5: each runs at
+        // 1 / (1 + 0.5) while both run, so both end at 15 ms.
+        let mut cpu = Cpu::with_contention(None, 0.5, 0.0);
+        cpu.start(0, 1, 0, 10_000_000);
+        cpu.start(0, 2, 0, 10_000_000);
+        assert_eq!(cpu.next_done(0, |_, _| true), Some(15_000_000));
+        // kappa: A = 2 adds kappa x 2 x 1 = 0.5 as well.
+        let mut cpu = Cpu::with_contention(None, 0.0, 0.25);
+        cpu.start(0, 1, 0, 10_000_000);
+        cpu.start(0, 2, 0, 10_000_000);
+        assert_eq!(cpu.next_done(0, |_, _| true), Some(15_000_000));
     }
 
     #[test]

@@ -9,28 +9,57 @@ pub type Time = u64;
 /// Everything that can happen; the engine's loop matches on it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Event {
-    /// The next request arrives (one stream for the fleet).
+    /// The next open-loop request arrives (one stream for all services).
     Arrival,
-    /// The arrival rate changes to the next step of the profile.
+    /// The arrival rate of a service changes to the next step of the profiles.
     RateChange,
-    /// A query without CPU contention ends (or hits `statement_timeout_ms`).
-    QueryDone { conn: u32 },
-    /// The next query under processor sharing may be done; stale if `epoch` moved.
-    PsDone { epoch: u32 },
+    /// A query without CPU contention ends (or hits `statement_timeout_ms`);
+    /// stale unless `seq` is the connection's running query.
+    QueryDone { conn: u32, seq: u32 },
+    /// The next query under processor sharing on database `db` may be done;
+    /// stale if `epoch` moved.
+    PsDone { db: u32, epoch: u32 },
     /// `statement_timeout_ms` of query `seq` on `conn` (processor sharing).
     StatementTimeout { conn: u32, seq: u32 },
     /// A connection finished opening.
     ConnectDone { conn: u32 },
     /// A transaction's extra hold time ended.
-    HoldDone { conn: u32 },
+    HoldDone { conn: u32, seq: u32 },
     /// The oldest waiter of `pool` may have reached its acquire timeout.
     AcquireTimeout { pool: u32 },
     /// The oldest idle connection of `pool` may have reached its idle timeout.
     IdleReap { pool: u32 },
-    /// A request waiting with `on_connect_error: retry` tries to open again.
-    Retry { req: u32, epoch: u32 },
+    /// A request waiting in `pool` with `on_connect_error: retry` tries to
+    /// open again.
+    Retry { req: u32, epoch: u32, pool: u32 },
     /// `pool` tries again to reach `min_idle` connections.
     Replenish { pool: u32 },
+    /// Closed-loop user `user` of service `svc` sends its next request.
+    UserSend { svc: u32, user: u32 },
+    /// A serverless request's cold start ended.
+    ColdStartDone { req: u32, epoch: u32 },
+    /// Function instance `func` of `svc` may have been idle for `idle_reclaim_s`.
+    Reclaim { svc: u32, func: u32, epoch: u32 },
+    /// An orphaned connection finally closes at its database.
+    OrphanGone { conn: u32 },
+    /// A transaction's `timeout_ms` ran out.
+    TxTimeout { req: u32, epoch: u32 },
+    /// The database ends a session idle in a transaction too long.
+    IdleInTx { conn: u32, seq: u32 },
+    /// A retry's backoff ended: its next attempt starts.
+    Attempt { req: u32, epoch: u32 },
+    /// A proxy server connection to database `db` finished opening.
+    ServerConnectDone { sconn: u32 },
+    /// The proxy may try again to open a server connection to `db`.
+    ServerLoginRetry { db: u32 },
+    /// The head client waiting at the proxy for `db` may have waited
+    /// `query_wait_timeout_ms` (or `reserve_pool_timeout_ms`).
+    ProxyWaitCheck { db: u32 },
+    /// The proxy's oldest idle server connection to `db` may be due to close.
+    ServerReap { db: u32 },
+    /// Timed event `index` of the scenario starts (`phase` 0), or a later
+    /// phase of it happens (its end, a rolling restart's next batch).
+    Timed { index: u32, phase: u32 },
 }
 
 #[derive(Debug, Clone, Copy)]

@@ -114,7 +114,7 @@ pub struct Recommendation {
 
 /// The bounds `report` breaks, one sentence each; empty when it meets `slo`.
 pub fn check(report: &Report, slo: &Slo) -> Vec<String> {
-    let point = SweepPoint::from_report(f64::from(report.scenario.pool.max_size), report);
+    let point = SweepPoint::from_report(f64::from(report.scenario.app().pool.max_size), report);
     let mut out = Vec::new();
     if point.p99_wait_ms > slo.max_p99_wait_ms {
         out.push(format!(
@@ -189,7 +189,7 @@ fn queue_meets(q: &Mmc, slo: &Slo) -> bool {
 /// The smallest pool that meets `slo` by the queueing formulas, at the
 /// scenario's peak load, up to `MAX_SIZE`.
 pub fn analytic_size(s: &Scenario, slo: &Slo) -> Option<u32> {
-    let mut q = analytic::pool_queue(s, 1, s.pool.acquire_timeout_ms);
+    let mut q = analytic::pool_queue(s, 1, s.app().pool.acquire_timeout_ms);
     while q.servers <= MAX_SIZE {
         if queue_meets(&q, slo) {
             return Some(q.servers);
@@ -371,7 +371,7 @@ fn explain_found(s: &Scenario, rec: &mut Recommendation, seen: &Seen, size: u32)
     }
     // The sizes where the two disagree lie between them; show the closest to the bound.
     let k = size.min(an);
-    let q = analytic::pool_queue(s, k, s.pool.acquire_timeout_ms);
+    let q = analytic::pool_queue(s, k, s.app().pool.acquire_timeout_ms);
     let model = if q.timeout_ms.is_some() {
         "M/M/c+D"
     } else {
@@ -396,8 +396,8 @@ fn explain_none(s: &Scenario, rec: &mut Recommendation, seen: &Seen) {
     let limit = rec.db_limit;
     let busy = load.peak_rate_per_s * load.hold_per_request_ms / 1000.0;
     let cpu = load.peak_rate_per_s
-        * f64::from(s.workload.queries_per_request)
-        * mean_ms(&s.workload.query_ms)
+        * f64::from(s.app().workload.queries_per_request)
+        * mean_ms(&s.app().workload.query_ms)
         / 1000.0;
     // At the largest size tried, only the failure bound broken: pool size is not the cause.
     let only_failures = seen.values().next_back().is_some_and(|(p, _)| {
@@ -495,17 +495,17 @@ fn fixes(s: &Scenario, rec: &Recommendation, binding: Binding, busy: f64, cpu: f
         ],
         Binding::DatabaseConnections => {
             let mut out = Vec::new();
-            let ppi = u64::from(s.fleet.pools_per_instance);
+            let ppi = u64::from(s.app().pools_per_instance);
             // The most instances whose pools, sized by the formulas for their
             // larger share of the load, still fit. Fewer instances need fewer
             // connections in all (bigger pools share better), so bisect.
             let fits = |n: u32| {
                 let mut t = s.clone();
-                t.fleet.instances = n;
+                t.app_mut().instances = n;
                 let size = analytic_size(&t, &rec.slo)?;
                 (u64::from(n) * ppi * u64::from(size) <= limit).then_some((n, size))
             };
-            let (mut lo, mut hi) = (0, s.fleet.instances);
+            let (mut lo, mut hi) = (0, s.app().instances);
             while hi - lo > 1 {
                 let mid = lo + (hi - lo) / 2;
                 if fits(mid).is_some() {
@@ -519,13 +519,13 @@ fn fixes(s: &Scenario, rec: &Recommendation, binding: Binding, busy: f64, cpu: f
                 out.push(format!(
                     "run {n} instances instead of {}: each pool then needs about {size} \
                      connections (by the formulas) and {} fit.",
-                    s.fleet.instances,
+                    s.app().instances,
                     u64::from(n) * ppi * u64::from(size)
                 ));
             }
             let mut one = s.clone();
-            one.fleet.instances = 1;
-            one.fleet.pools_per_instance = 1;
+            one.app_mut().instances = 1;
+            one.app_mut().pools_per_instance = 1;
             if let Some(size) = analytic_size(&one, &rec.slo) {
                 out.push(format!(
                     "put a transaction-mode proxy (PgBouncer, RDS Proxy) in front: one shared \
@@ -628,7 +628,7 @@ mod tests {
         // 600/s x 10 ms with a 10 ms acquire timeout: the simulation (an
         // independent implementation) and M/M/c+D agree within one size.
         let mut s = mmc(600.0, 10.0, 300.0);
-        s.pool.acquire_timeout_ms = Some(10.0);
+        s.app_mut().pool.acquire_timeout_ms = Some(10.0);
         let slo = Slo {
             max_p99_wait_ms: 8.0,
             max_timeout_fraction: Some(0.001),
@@ -647,7 +647,7 @@ mod tests {
     fn too_many_instances_for_the_database() {
         // 40 instances, 10 busy connections' worth of load; the database takes 17.
         let mut s = mmc(500.0, 20.0, 20.0);
-        s.fleet.instances = 40;
+        s.app_mut().instances = 40;
         s.database.max_connections = 20;
         let slo = Slo {
             max_p99_wait_ms: 5.0,
@@ -700,8 +700,8 @@ mod tests {
         // Twice the load the pool can carry and no timeout: the line grows,
         // and waiters still in it at the end break the wait bound.
         let mut over = mmc(1800.0, 10.0, 20.0);
-        over.pool.max_size = 5;
-        over.pool.min_idle = 5;
+        over.app_mut().pool.max_size = 5;
+        over.app_mut().pool.min_idle = 5;
         let broken = check(&crate::run(&over).unwrap(), &loose);
         assert_eq!(broken.len(), 1);
         assert!(broken[0].contains("still waiting"), "{broken:?}");

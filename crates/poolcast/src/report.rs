@@ -3,6 +3,8 @@
 //! Plain serde structs. A report holds no wall-clock time, so the same
 //! scenario and seed give the same bytes on every platform.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use crate::scenario::Scenario;
@@ -31,10 +33,20 @@ pub struct Report {
     pub warnings: Vec<String>,
     /// Events the engine processed.
     pub events: u64,
+    /// Each service alone, in scenario order.
+    pub services: Vec<ServiceReport>,
+    /// Each database: the primary, then the replicas.
+    pub databases: Vec<DatabaseReport>,
+    /// The proxy, when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub proxy: Option<ProxyReport>,
+    /// One entry per timed event: how long the system took to recover.
+    pub incidents: Vec<Incident>,
 }
 
-/// Request outcomes; `arrived = completed + timed_out + failed + in_flight`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+/// Request outcomes; `arrived = completed + timed_out + failed + in_flight`
+/// and `attempts = arrived + retries`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Requests {
     /// Requests that arrived in the window.
@@ -47,6 +59,15 @@ pub struct Requests {
     pub failed: u64,
     /// Of those, still running when the window ended.
     pub in_flight: u64,
+    /// Failed requests by the cause of their last attempt (`pool_timeout`
+    /// equals `timed_out`); only causes that occurred.
+    pub failed_by_cause: BTreeMap<String, u64>,
+    /// Tries of those requests, first tries and retries.
+    pub attempts: u64,
+    /// Of those tries, retries.
+    pub retries: u64,
+    /// attempts / arrived (1 without retries; 0 when nothing arrived).
+    pub amplification: f64,
 }
 
 /// Connection acquisition statistics.
@@ -134,6 +155,20 @@ pub struct Timeline {
     pub bucket_s: f64,
     /// One value per bucket for each series.
     pub series: Series,
+    /// Markers of the timed events, for the charts.
+    pub events: Vec<Marker>,
+}
+
+/// A moment worth marking on the time axis.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Marker {
+    /// When, s from time 0.
+    pub at_s: f64,
+    /// When it ends, s from time 0 (equal to `at_s` for a moment).
+    pub end_s: f64,
+    /// What happened, in a few words.
+    pub label: String,
 }
 
 /// Per-bucket series; all have the same length.
@@ -156,6 +191,124 @@ pub struct Series {
     pub arrivals: Vec<u64>,
     /// 99th percentile of the waits served during the bucket, ms (`null`: none).
     pub p99_wait_ms: Vec<Option<f64>>,
+    /// Retries started during the bucket.
+    pub retries: Vec<u64>,
+    /// Time-average live instances of every service.
+    pub instances: Vec<f64>,
+    /// Time-average clients waiting at the proxy for a server connection.
+    pub proxy_waiting: Vec<f64>,
+    /// Most connections (open or opening) of each database during the bucket.
+    pub db_connections_by_database: BTreeMap<String, Vec<u64>>,
+    /// Final request failures during the bucket, by cause (causes that occurred).
+    pub failures_by_cause: BTreeMap<String, Vec<u64>>,
+}
+
+/// One service's share of the run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceReport {
+    /// The service's name.
+    pub name: String,
+    /// What became of its requests.
+    pub requests: Requests,
+    /// Its connection acquisitions.
+    pub acquire: Acquire,
+    /// Arrival to completion of its completed requests, ms.
+    pub latency_ms: Summary,
+    /// Its pools' occupancy.
+    pub pool: PoolStats,
+    /// Its requests completed in the window per second of window.
+    pub throughput_per_s: f64,
+    /// Function instances, for a serverless service.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub serverless: Option<ServerlessReport>,
+    /// Seconds of the window its breaker was open, when it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub breaker_open_s: Option<f64>,
+}
+
+/// A serverless service's function instances.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerlessReport {
+    /// Cold starts of requests that arrived in the window.
+    pub cold_starts: u64,
+    /// cold starts / requests that were not throttled.
+    pub cold_start_fraction: f64,
+    /// Most instances (busy or warm) at once.
+    pub peak_instances: u64,
+    /// Requests refused at `max_concurrency`.
+    pub throttled: u64,
+    /// Most connections left open by reclaimed instances at once.
+    pub peak_orphaned_connections: u64,
+}
+
+/// One database's statistics, named.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseReport {
+    /// `"primary"`, `"replica:1"`, ...
+    pub name: String,
+    /// Connections it accepts from clients (max_connections - reserved).
+    pub limit: u64,
+    /// Most client connections (open or opening) at any moment of the run.
+    pub peak_connections: u64,
+    /// Connection opens refused with SQLSTATE 53300, in the window.
+    pub too_many_clients: u64,
+    /// Queries cancelled by `statement_timeout_ms`, in the window.
+    pub statement_timeouts: u64,
+    /// Time-average busy cores / cores; `null` without `cores`.
+    pub core_utilization: Option<f64>,
+    /// Mean time a query spent on it, ms, over queries that ended in the window.
+    pub mean_query_ms: f64,
+}
+
+impl DatabaseReport {
+    /// Version 1's `database` block for this database.
+    pub fn stats(&self) -> DatabaseStats {
+        DatabaseStats {
+            peak_connections: self.peak_connections,
+            too_many_clients: self.too_many_clients,
+            statement_timeouts: self.statement_timeouts,
+            core_utilization: self.core_utilization,
+            mean_query_ms: self.mean_query_ms,
+        }
+    }
+}
+
+/// What the proxy saw.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProxyReport {
+    /// Most client connections (open or opening) at once.
+    pub peak_client_connections: u64,
+    /// Most server connections (open or opening) at once, per database.
+    pub peak_server_connections: BTreeMap<String, u64>,
+    /// Server acquisitions started in the window.
+    pub attempts: u64,
+    /// Fraction of them that had to wait.
+    pub p_wait: f64,
+    /// Waits for a server connection of those that got one, ms.
+    pub wait_ms: Summary,
+    /// Clients that waited past `query_wait_timeout_ms`.
+    pub query_wait_timeouts: u64,
+    /// Client connects refused past `max_client_conn`.
+    pub max_client_conn_refusals: u64,
+}
+
+/// How the run recovered from one timed event (MODEL.md §6b).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Incident {
+    /// When the event started, s from time 0.
+    pub at_s: f64,
+    /// Its kind (`db_restart`, `slow_queries`, ...).
+    pub kind: String,
+    /// When it ended, s from time 0.
+    pub end_s: f64,
+    /// Seconds after `end_s` until failures and p99 wait were back in their
+    /// band; `null` if they never were before the run ended.
+    pub recovery_s: Option<f64>,
 }
 
 impl Report {

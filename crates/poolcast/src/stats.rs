@@ -1,20 +1,26 @@
 //! Streaming statistics: counters, histograms and time integrals, with memory
 //! that does not grow with the length of the run.
 //!
-//! Fleet-wide levels (busy, idle, waiting, ...) are integrated lazily: a
-//! [`Level`] keeps `sum(t x delta)` of its changes, so its area up to any time
-//! T is `value x T - offset`. A change costs one multiply-add and time passing
+//! Levels (busy, idle, waiting, ...) are integrated lazily: a [`Level`] keeps
+//! `sum(t x delta)` of its changes, so its area up to any time T is
+//! `value x T - offset`. A change costs one multiply-add and time passing
 //! costs nothing; snapshots at the end of the warmup and at each bucket edge
 //! turn the areas into window and per-bucket averages.
+
+use std::collections::BTreeMap;
 
 use crate::hist::LogHist;
 use crate::queue::Time;
 use crate::report::{Series, Timeline};
+use crate::scenario::{Cause, Scenario};
 
 /// Most buckets a timeline has, whatever the duration.
 pub const MAX_BUCKETS: u64 = 600;
 
-/// One fleet-wide quantity and its running integral over time.
+/// Failure causes, for per-cause counts.
+pub const CAUSES: usize = Cause::ALL.len();
+
+/// One quantity and its running integral over time.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Level {
     /// Current value.
@@ -44,12 +50,12 @@ impl Level {
     }
 
     /// Integral of the value from time 0 to `t` (value x ns).
-    fn area(&self, t: Time) -> u128 {
+    pub fn area(&self, t: Time) -> u128 {
         (i128::from(self.value) * i128::from(t) - self.offset) as u128
     }
 }
 
-/// Fleet-wide quantities whose time averages are reported.
+/// Quantities of the whole system whose time averages are reported.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Levels {
     /// Connections lent to requests.
@@ -58,12 +64,16 @@ pub struct Levels {
     pub idle: Level,
     /// Live waiters.
     pub waiting: Level,
-    /// Pools with at least one waiter.
+    /// Primary pools with at least one waiter.
     pub pools_waiting: Level,
-    /// Cores in use: min(queries running, cores).
-    pub busy_cores: Level,
-    /// Client connections the database holds, open or opening.
-    pub db_conns: u64,
+    /// Sum of `max_size` over live pools (replica pools included).
+    pub capacity: Level,
+    /// Live primary pools.
+    pub primary_pools: Level,
+    /// Live instances of every service (warm or busy functions included).
+    pub instances: Level,
+    /// Clients waiting at the proxy for a server connection.
+    pub proxy_waiting: Level,
 }
 
 /// Integrals of the levels from the start of the run to one moment.
@@ -73,7 +83,10 @@ struct Areas {
     busy: u128,
     idle: u128,
     pools_waiting: u128,
-    cores: u128,
+    capacity: u128,
+    primary_pools: u128,
+    instances: u128,
+    proxy_waiting: u128,
 }
 
 impl Areas {
@@ -83,7 +96,10 @@ impl Areas {
             busy: lv.busy.area(t),
             idle: lv.idle.area(t),
             pools_waiting: lv.pools_waiting.area(t),
-            cores: lv.busy_cores.area(t),
+            capacity: lv.capacity.area(t),
+            primary_pools: lv.primary_pools.area(t),
+            instances: lv.instances.area(t),
+            proxy_waiting: lv.proxy_waiting.area(t),
         }
     }
 
@@ -93,7 +109,10 @@ impl Areas {
             busy: self.busy - o.busy,
             idle: self.idle - o.idle,
             pools_waiting: self.pools_waiting - o.pools_waiting,
-            cores: self.cores - o.cores,
+            capacity: self.capacity - o.capacity,
+            primary_pools: self.primary_pools - o.primary_pools,
+            instances: self.instances - o.instances,
+            proxy_waiting: self.proxy_waiting - o.proxy_waiting,
         }
     }
 }
@@ -107,6 +126,12 @@ pub struct Counters {
     pub failed: u64,
     pub timeouts: u64,
     pub peak_waiting: u64,
+    /// Final failures by cause.
+    pub by_cause: [u64; CAUSES],
+    /// Tries of requests that arrived in the window, retries included.
+    pub req_attempts: u64,
+    /// Retries of requests that arrived in the window.
+    pub retries: u64,
 }
 
 /// Counts of things that happen at a moment, kept from time 0: the window's
@@ -118,10 +143,6 @@ pub struct Tally {
     pub attempts: u64,
     pub waited: u64,
     pub completions: u64,
-    pub too_many_clients: u64,
-    pub statement_timeouts: u64,
-    pub queries: u64,
-    pub query_ns: u128,
 }
 
 impl Tally {
@@ -131,12 +152,55 @@ impl Tally {
             attempts: self.attempts - o.attempts,
             waited: self.waited - o.waited,
             completions: self.completions - o.completions,
+        }
+    }
+}
+
+/// What one database saw, counted from time 0 like [`Tally`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DbTally {
+    pub too_many_clients: u64,
+    pub statement_timeouts: u64,
+    pub queries: u64,
+    pub query_ns: u128,
+}
+
+impl DbTally {
+    fn minus(&self, o: &DbTally) -> DbTally {
+        DbTally {
             too_many_clients: self.too_many_clients - o.too_many_clients,
             statement_timeouts: self.statement_timeouts - o.statement_timeouts,
             queries: self.queries - o.queries,
             query_ns: self.query_ns - o.query_ns,
         }
     }
+}
+
+/// One database's statistics.
+#[derive(Debug, Clone, Default)]
+pub struct DbStat {
+    /// Counts from time 0.
+    pub tally: DbTally,
+    tally_at_warmup: DbTally,
+    /// Cores in use: min(queries running, cores).
+    pub busy_cores: Level,
+    cores_at_warmup: u128,
+    /// Client connections it holds, open or opening.
+    pub conns: u64,
+    /// Most connections at any moment of the run.
+    pub peak: u64,
+    /// Most connections during the current bucket.
+    bucket_peak: u64,
+    /// Peak connections per closed bucket.
+    series: Vec<u64>,
+}
+
+/// A database's window figures.
+#[derive(Debug, Clone, Copy)]
+pub struct DbWindow {
+    pub tally: DbTally,
+    pub peak: u64,
+    pub busy_cores: f64,
 }
 
 /// Everything measured while the engine runs.
@@ -156,8 +220,10 @@ pub struct Stats {
     /// Longest of those waits.
     wait_max: u64,
     pub latency: LogHist,
-    /// Most database connections at any moment of the run.
-    pub peak_db: u64,
+    /// Per database: the primary, then the replicas.
+    pub dbs: Vec<DbStat>,
+    /// Per service, when there is more than one.
+    pub svcs: Vec<crate::svcstats::SvcStats>,
     at_warmup: Option<Areas>,
     /// The next warmup end or bucket edge (`Time::MAX` when none is left).
     next_mark: Time,
@@ -165,8 +231,14 @@ pub struct Stats {
 }
 
 impl Stats {
-    /// Statistics for a run that measures `[warmup, end)`.
+    /// Statistics for a run with one database that measures `[warmup, end)`.
+    #[cfg(test)]
     pub fn new(warmup: Time, end: Time) -> Stats {
+        Stats::with_dbs(warmup, end, 1)
+    }
+
+    /// Statistics for a run with `dbs` databases.
+    pub fn with_dbs(warmup: Time, end: Time, dbs: usize) -> Stats {
         let mut st = Stats {
             warmup,
             end,
@@ -176,7 +248,8 @@ impl Stats {
             wait: LogHist::default(),
             wait_max: 0,
             latency: LogHist::default(),
-            peak_db: 0,
+            dbs: vec![DbStat::default(); dbs],
+            svcs: Vec::new(),
             at_warmup: (warmup == 0).then(Areas::default),
             next_mark: 0,
             timeline: TimelineBuilder::new(end),
@@ -222,11 +295,18 @@ impl Stats {
             if mark == self.warmup && self.at_warmup.is_none() {
                 self.at_warmup = Some(areas);
                 self.tally_at_warmup = self.tally;
+                for db in &mut self.dbs {
+                    db.tally_at_warmup = db.tally;
+                    db.cores_at_warmup = db.busy_cores.area(mark);
+                }
+                for svc in &mut self.svcs {
+                    svc.snapshot(mark);
+                }
                 self.wait.subtract(&self.timeline.wait);
             }
             if mark == self.timeline.bucket_end {
                 let window = self.at_warmup.is_some().then_some(&mut self.wait);
-                self.timeline.close(&areas, levels, window);
+                self.timeline.close(&areas, window, &mut self.dbs);
             }
             self.next_mark = self.compute_next_mark();
         }
@@ -240,11 +320,15 @@ impl Stats {
         }
     }
 
-    /// Notes a change in the number of database connections.
+    /// Changes the connections database `db` holds by `delta`.
     #[inline]
-    pub fn note_db(&mut self, db_conns: u64) {
-        self.peak_db = self.peak_db.max(db_conns);
-        self.timeline.db_peak = self.timeline.db_peak.max(db_conns);
+    pub fn db_conns(&mut self, db: u8, delta: i64) {
+        let d = &mut self.dbs[usize::from(db)];
+        d.conns = d.conns.wrapping_add_signed(delta);
+        if delta > 0 {
+            d.peak = d.peak.max(d.conns);
+            d.bucket_peak = d.bucket_peak.max(d.conns);
+        }
     }
 
     /// Records a served acquire wait that started at `start`.
@@ -277,10 +361,19 @@ impl Stats {
         self.timeline.timeouts += 1;
     }
 
-    /// Counts another failure in the timeline.
+    /// Counts a request's final failure in the timeline.
     #[inline]
-    pub fn tl_failure(&mut self) {
-        self.timeline.failures += 1;
+    pub fn tl_failure(&mut self, cause: Cause) {
+        if cause != Cause::PoolTimeout {
+            self.timeline.failures += 1;
+        }
+        self.timeline.causes[cause as usize] += 1;
+    }
+
+    /// Counts a retry in the timeline.
+    #[inline]
+    pub fn tl_retry(&mut self) {
+        self.timeline.retries += 1;
     }
 
     /// Closes the timeline at the end of the run and returns it with the
@@ -293,12 +386,33 @@ impl Stats {
         let means = WindowMeans {
             busy: d.busy as f64 / width,
             pools_waiting: d.pools_waiting as f64 / width,
-            busy_cores: d.cores as f64 / width,
+            capacity: d.capacity as f64 / width,
+            primary_pools: d.primary_pools as f64 / width,
         };
         let tally = self.tally.minus(&self.tally_at_warmup);
-        let timeline = self.timeline.finish(&at_end, levels, &mut self.wait);
+        let timeline = self.timeline.finish(&at_end, &mut self.wait, &mut self.dbs);
         self.wait.set_max(self.wait_max);
         (timeline, means, tally)
+    }
+
+    /// Database `db`'s window figures; after [`Stats::finish`].
+    pub fn db_window(&self, db: usize) -> DbWindow {
+        let d = &self.dbs[db];
+        let width = (self.end - self.warmup).max(1) as f64;
+        DbWindow {
+            tally: d.tally.minus(&d.tally_at_warmup),
+            peak: d.peak,
+            busy_cores: (d.busy_cores.area(self.end) - d.cores_at_warmup) as f64 / width,
+        }
+    }
+
+    /// Per-bucket peak connections of each database; after [`Stats::finish`].
+    pub fn db_series(&self) -> BTreeMap<String, Vec<u64>> {
+        self.dbs
+            .iter()
+            .enumerate()
+            .map(|(i, d)| (Scenario::database_name(i as u32), d.series.clone()))
+            .collect()
     }
 }
 
@@ -307,10 +421,12 @@ impl Stats {
 pub struct WindowMeans {
     /// Busy connections.
     pub busy: f64,
-    /// Pools with waiters.
+    /// Primary pools with waiters.
     pub pools_waiting: f64,
-    /// Busy cores.
-    pub busy_cores: f64,
+    /// Sum of `max_size` over live pools.
+    pub capacity: f64,
+    /// Live primary pools.
+    pub primary_pools: f64,
 }
 
 /// Builds the per-bucket series as time goes by.
@@ -322,10 +438,12 @@ struct TimelineBuilder {
     bucket_end: Time,
     /// The running integrals at the start of the current bucket.
     at_start: Areas,
-    db_peak: u64,
     timeouts: u64,
     failures: u64,
     arrivals: u64,
+    retries: u64,
+    causes: [u64; CAUSES],
+    by_cause: Vec<[u64; CAUSES]>,
     wait: LogHist<true>,
     series: Series,
 }
@@ -340,10 +458,12 @@ impl TimelineBuilder {
             end,
             bucket_end: bucket_ns.min(end),
             at_start: Areas::default(),
-            db_peak: 0,
             timeouts: 0,
             failures: 0,
             arrivals: 0,
+            retries: 0,
+            causes: [0; CAUSES],
+            by_cause: Vec::new(),
             wait: LogHist::default(),
             series: Series::default(),
         }
@@ -352,36 +472,55 @@ impl TimelineBuilder {
     /// Ends the current bucket, merging its waits into `window` once the
     /// warmup is over (see [`Stats::served`]); `areas` are the running
     /// integrals at its end.
-    fn close(&mut self, areas: &Areas, levels: &Levels, window: Option<&mut LogHist>) {
+    fn close(&mut self, areas: &Areas, window: Option<&mut LogHist>, dbs: &mut [DbStat]) {
         let start = self.series.busy.len() as u64 * self.bucket_ns;
         let width = (self.bucket_end - start).max(1) as f64;
         let s = &mut self.series;
-        s.waiting
-            .push((areas.waiting - self.at_start.waiting) as f64 / width);
-        s.busy
-            .push((areas.busy - self.at_start.busy) as f64 / width);
-        s.idle
-            .push((areas.idle - self.at_start.idle) as f64 / width);
-        s.db_connections.push(self.db_peak);
+        let mean = |now: u128, then: u128| (now - then) as f64 / width;
+        s.waiting.push(mean(areas.waiting, self.at_start.waiting));
+        s.busy.push(mean(areas.busy, self.at_start.busy));
+        s.idle.push(mean(areas.idle, self.at_start.idle));
+        s.instances
+            .push(mean(areas.instances, self.at_start.instances));
+        s.proxy_waiting
+            .push(mean(areas.proxy_waiting, self.at_start.proxy_waiting));
+        s.db_connections.push(dbs[0].bucket_peak);
+        for d in dbs.iter_mut() {
+            d.series.push(d.bucket_peak);
+            d.bucket_peak = d.conns;
+        }
         s.timeouts.push(self.timeouts);
         s.failures.push(self.failures);
         s.arrivals.push(self.arrivals);
+        s.retries.push(self.retries);
+        self.by_cause.push(self.causes);
         s.p99_wait_ms.push(self.wait.drain(0.99, window));
         self.at_start = *areas;
-        self.db_peak = levels.db_conns;
         self.timeouts = 0;
         self.failures = 0;
         self.arrivals = 0;
+        self.retries = 0;
+        self.causes = [0; CAUSES];
         self.bucket_end = (self.bucket_end + self.bucket_ns).min(self.end);
     }
 
-    fn finish(&mut self, areas: &Areas, levels: &Levels, window: &mut LogHist) -> Timeline {
+    fn finish(&mut self, areas: &Areas, window: &mut LogHist, dbs: &mut [DbStat]) -> Timeline {
         if (self.series.busy.len() as u64) * self.bucket_ns < self.end {
-            self.close(areas, levels, Some(window));
+            self.close(areas, Some(window), dbs);
+        }
+        let mut series = std::mem::take(&mut self.series);
+        for cause in Cause::ALL {
+            let counts: Vec<u64> = self.by_cause.iter().map(|b| b[cause as usize]).collect();
+            if counts.iter().any(|&c| c > 0) {
+                series
+                    .failures_by_cause
+                    .insert(cause.name().to_string(), counts);
+            }
         }
         Timeline {
             bucket_s: self.bucket_s,
-            series: std::mem::take(&mut self.series),
+            series,
+            events: Vec::new(),
         }
     }
 }

@@ -84,11 +84,11 @@ pub fn with_field(base: &Scenario, path: &str, value: f64) -> Result<Scenario, S
     if path == "pool.max_size" {
         // A min_idle equal to the old max_size (a fixed, warm pool) follows
         // the new size; otherwise it is capped at it.
-        let size = out.pool.max_size;
-        out.pool.min_idle = if base.pool.min_idle == base.pool.max_size {
+        let size = out.app().pool.max_size;
+        out.app_mut().pool.min_idle = if base.app().pool.min_idle == base.app().pool.max_size {
             size
         } else {
-            base.pool.min_idle.min(size)
+            base.app().pool.min_idle.min(size)
         };
     }
     Ok(out)
@@ -154,21 +154,21 @@ mod tests {
     fn with_field_sets_nested_numbers_and_checks_names() {
         let base = Scenario::default();
         let s = with_field(&base, "pool.max_size", 7.0).unwrap();
-        assert_eq!(s.pool.max_size, 7);
+        assert_eq!(s.app().pool.max_size, 7);
         let s = with_field(&base, "workload.rate_per_s", 12.5).unwrap();
-        assert_eq!(s.workload.rate_per_s, 12.5);
+        assert_eq!(s.app().workload.rate_per_s, 12.5);
         let e = with_field(&base, "pool.max_sise", 7.0).unwrap_err();
         assert!(e.to_string().contains("pool.max_sise"), "{e}");
         let e = with_field(&base, "pool.max_size", 7.5).unwrap_err();
         assert!(e.to_string().contains("pool.max_size"), "{e}");
         let warm = with_field(&base, "pool.min_idle", 20.0).unwrap();
         let s = with_field(&warm, "pool.max_size", 6.0).unwrap();
-        assert_eq!((s.pool.max_size, s.pool.min_idle), (6, 6));
+        assert_eq!((s.app().pool.max_size, s.app().pool.min_idle), (6, 6));
         let some = with_field(&base, "pool.min_idle", 5.0).unwrap();
         let s = with_field(&some, "pool.max_size", 3.0).unwrap();
-        assert_eq!((s.pool.max_size, s.pool.min_idle), (3, 3));
+        assert_eq!((s.app().pool.max_size, s.app().pool.min_idle), (3, 3));
         let s = with_field(&some, "pool.max_size", 30.0).unwrap();
-        assert_eq!((s.pool.max_size, s.pool.min_idle), (30, 5));
+        assert_eq!((s.app().pool.max_size, s.app().pool.min_idle), (30, 5));
         let s = with_field(&base, "database.cores", 8.0).unwrap();
         assert_eq!(s.database.cores, Some(8));
     }

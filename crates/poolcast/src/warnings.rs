@@ -2,20 +2,21 @@
 
 use crate::dist::{Sampler, mean_ms};
 use crate::report::Report;
-use crate::scenario::{Dist, QueryMode, Scenario};
+use crate::scenario::{Dist, QueryMode, Scenario, Workload};
 
-/// Requests per second at the busiest step of the profile.
+/// Requests per second at the busiest step of the first service's profile.
 pub fn peak_rate(s: &Scenario) -> f64 {
-    s.workload
-        .rate_profile
-        .iter()
-        .map(|st| st.rate_per_s)
-        .fold(s.workload.rate_per_s, f64::max)
+    s.app().peak_rate()
 }
 
-/// Mean time a request holds connections, summed over its queries, in ms.
+/// Mean time a request of the first service holds connections, summed over
+/// its queries, in ms.
 pub fn mean_hold_ms(s: &Scenario) -> f64 {
-    let w = &s.workload;
+    workload_hold_ms(&s.app().workload)
+}
+
+/// Mean time a request of `w` holds connections, summed over its queries, in ms.
+pub fn workload_hold_ms(w: &Workload) -> f64 {
     let queries = f64::from(w.queries_per_request) * mean_ms(&w.query_ms);
     match w.query_mode {
         QueryMode::Transaction => queries + mean_ms(&w.hold_extra_ms),
@@ -36,22 +37,36 @@ fn pct(x: f64) -> String {
 pub fn warnings(r: &Report) -> Vec<String> {
     let s = &r.scenario;
     let mut out = Vec::new();
-    budget(s, &mut out);
-    load(s, &mut out);
-    outcomes(r, &mut out);
-    let hold_is_zero = Sampler::new(&s.workload.hold_extra_ms).is_zero();
-    if s.workload.query_mode != QueryMode::Transaction && !hold_is_zero {
-        out.push(
-            "workload.hold_extra_ms only applies with query_mode \"transaction\"; it is ignored here."
-                .into(),
-        );
+    if s.fits_v1() {
+        budget(s, &mut out);
+        load(s, &mut out);
+    } else {
+        crate::warnings_v2::budget(s, &mut out);
+        crate::warnings_v2::load(s, &mut out);
     }
+    outcomes(r, &mut out);
+    for (i, svc) in s.services.iter().enumerate() {
+        let w = &svc.workload;
+        let hold_is_zero = Sampler::new(&w.hold_extra_ms).is_zero();
+        if w.query_mode != QueryMode::Transaction && !hold_is_zero {
+            let field = if s.fits_v1() {
+                "workload.hold_extra_ms".to_string()
+            } else {
+                format!("services[{i}].workload.hold_extra_ms")
+            };
+            out.push(format!(
+                "{field} only applies with query_mode \"transaction\"; it is ignored here."
+            ));
+        }
+    }
+    crate::warnings_v2::outcomes(r, &mut out);
     out
 }
 
-fn budget(s: &Scenario, out: &mut Vec<String>) {
+pub(crate) fn budget(s: &Scenario, out: &mut Vec<String>) {
+    let app = s.app();
     let pools = s.pool_count();
-    let cap = pools * u64::from(s.pool.max_size);
+    let cap = pools * u64::from(app.pool.max_size);
     let limit = u64::from(s.db_limit());
     let fit = limit / pools;
     let fix = if fit == 0 {
@@ -74,7 +89,7 @@ fn budget(s: &Scenario, out: &mut Vec<String>) {
             pct(cap as f64 / limit as f64)
         ));
     }
-    let min_total = pools * u64::from(s.pool.min_idle);
+    let min_total = pools * u64::from(app.pool.min_idle);
     if min_total > limit {
         out.push(format!(
             "pool.min_idle alone asks for {min_total} connections across the fleet, more than the \
@@ -94,11 +109,11 @@ fn budget(s: &Scenario, out: &mut Vec<String>) {
     }
 }
 
-fn load(s: &Scenario, out: &mut Vec<String>) {
+pub(crate) fn load(s: &Scenario, out: &mut Vec<String>) {
     let rate = peak_rate(s);
     let hold_ms = mean_hold_ms(s);
     let need = rate * hold_ms / 1000.0;
-    let cap = (s.pool_count() * u64::from(s.pool.max_size)) as f64;
+    let cap = (s.pool_count() * u64::from(s.app().pool.max_size)) as f64;
     if need > cap {
         out.push(format!(
             "at {rate} requests/s holding connections {hold_ms:.1} ms each, the fleet needs {need:.0} \
@@ -107,8 +122,8 @@ fn load(s: &Scenario, out: &mut Vec<String>) {
         ));
     }
     if let Some(cores) = s.database.cores {
-        let work = rate * f64::from(s.workload.queries_per_request) * mean_ms(&s.workload.query_ms)
-            / 1000.0;
+        let w = &s.app().workload;
+        let work = rate * f64::from(w.queries_per_request) * mean_ms(&w.query_ms) / 1000.0;
         if work > f64::from(cores) {
             out.push(format!(
                 "the queries need {work:.1} cores of database time at {rate} requests/s but the \
@@ -119,7 +134,7 @@ fn load(s: &Scenario, out: &mut Vec<String>) {
     if rate <= 0.0 {
         out.push("workload.rate_per_s is 0: no requests arrive.".into());
     }
-    if matches!(s.workload.query_ms, Dist::Constant { value } if value == 0.0) {
+    if matches!(s.app().workload.query_ms, Dist::Constant { value } if value == 0.0) {
         out.push("workload.query_ms is always 0: queries hold no connection time.".into());
     }
 }
@@ -134,7 +149,7 @@ fn outcomes(r: &Report, out: &mut Vec<String>) {
         ));
     }
     if r.acquire.timeout_fraction > 0.0 {
-        let to = s.pool.acquire_timeout_ms.unwrap_or(0.0);
+        let to = s.app().pool.acquire_timeout_ms.unwrap_or(0.0);
         out.push(format!(
             "{} of connection acquisitions timed out after {to} ms (Prisma P2024, \"Timed out \
              fetching a new connection from the connection pool\"); give the pools more \
@@ -157,7 +172,11 @@ fn outcomes(r: &Report, out: &mut Vec<String>) {
         ));
     }
     let stuck = r.requests.in_flight;
-    if s.pool.acquire_timeout_ms.is_none() && stuck * 100 > r.requests.arrived.max(1) {
+    let no_timeout = s
+        .services
+        .iter()
+        .any(|x| x.pool.acquire_timeout_ms.is_none());
+    if no_timeout && stuck * 100 > r.requests.arrived.max(1) {
         out.push(format!(
             "{stuck} requests were still in flight when the run ended: with no acquire timeout \
              the line of waiters grows without bound when the pools cannot keep up."

@@ -107,7 +107,7 @@ pub fn scenario_form(p: &ScenarioFormProps) -> Html {
         let draft = p.drafts.get("workload.rate_profile");
         let value = draft
             .map(|d| d.text.clone())
-            .unwrap_or_else(|| edit::profile_text(&p.scenario.workload.rate_profile));
+            .unwrap_or_else(|| edit::profile_text(&p.scenario.app().workload.rate_profile));
         let error = draft.and_then(|d| d.error.clone()).or_else(|| {
             p.errors
                 .iter()
@@ -143,7 +143,7 @@ pub fn scenario_form(p: &ScenarioFormProps) -> Html {
                     { num("workload.rate_per_s", "arrival rate", "req/s", Kind::Float, "") }
                     { num("workload.queries_per_request", "queries / request", "", Kind::Int, "") }
                 </div>
-                { dist("workload.query_ms", "query time", &s.workload.query_ms) }
+                { dist("workload.query_ms", "query time", &s.app().workload.query_ms) }
                 { select("workload.query_mode", "query mode", &[
                     ("sequential", "sequential (each query borrows)"),
                     ("parallel", "parallel (Promise.all)"),
@@ -193,7 +193,7 @@ pub fn scenario_form(p: &ScenarioFormProps) -> Html {
                 <fieldset>
                     <legend>{ "Load shape" }</legend>
                     { profile }
-                    { dist("workload.hold_extra_ms", "extra hold in a transaction", &s.workload.hold_extra_ms) }
+                    { dist("workload.hold_extra_ms", "extra hold in a transaction", &s.app().workload.hold_extra_ms) }
                 </fieldset>
                 <fieldset>
                     <legend>{ "Connection lifecycle" }</legend>

@@ -117,7 +117,7 @@ pub fn rules(s: &Scenario, load: &Load) -> Rules {
     });
     let busy = load.peak_rate_per_s * load.hold_per_request_ms / 1000.0;
     let fleet = (busy * 1.25).ceil();
-    let connection_limit = u64::from(s.fleet.pools_per_instance) * u64::from(s.pool.max_size);
+    let connection_limit = u64::from(s.app().pools_per_instance) * u64::from(s.app().pool.max_size);
     Rules {
         cores,
         concurrency: ConcurrencyRule {
@@ -127,9 +127,9 @@ pub fn rules(s: &Scenario, load: &Load) -> Rules {
             per_pool: (fleet / pools as f64).ceil() as u64,
         },
         serverless: ServerlessRule {
-            concurrency: s.fleet.instances,
+            concurrency: s.app().instances,
             connection_limit,
-            total_connections: u64::from(s.fleet.instances) * connection_limit,
+            total_connections: u64::from(s.app().instances) * connection_limit,
             max_concurrency: limit * 4 / 5 / connection_limit.max(1),
             max_concurrency_at_limit_1: limit * 4 / 5,
         },
@@ -139,7 +139,7 @@ pub fn rules(s: &Scenario, load: &Load) -> Rules {
 /// The fleet budget check.
 pub fn budget(s: &Scenario) -> Budget {
     let pools = s.pool_count().max(1);
-    let fleet = pools * u64::from(s.pool.max_size);
+    let fleet = pools * u64::from(s.app().pool.max_size);
     let limit = u64::from(s.db_limit());
     let (target_70, target_80) = (limit * 7 / 10, limit * 4 / 5);
     let share = fleet as f64 / limit.max(1) as f64;
@@ -229,8 +229,8 @@ mod tests {
     fn budget_verdicts() {
         let with = |instances: u32, size: u32| {
             let mut s = Scenario::default();
-            s.fleet.instances = instances;
-            s.pool.max_size = size;
+            s.app_mut().instances = instances;
+            s.app_mut().pool.max_size = size;
             budget(&s)
         };
         // max_connections 100 - 3 reserved = 97; 70% = 67, 80% = 77.
