@@ -353,3 +353,27 @@ fn statement_timeout_cancels_long_queries() {
     let shared = run_with("4");
     assert!(failed(&shared) > 0.55, "{}", failed(&shared));
 }
+
+#[test]
+fn a_statement_timeout_cancels_only_the_query_it_was_set_for() {
+    // One core, queries around the timeout, and every connection used once
+    // and closed, so connection slots are reused all the time while old
+    // timers are pending. (Version 1 restarted a reused slot's query
+    // numbers and could cancel a new query with an old timer; the engine's
+    // debug assertion checks every cancelled query ran the full timeout.)
+    let r = with(
+        r#"{"workload": {"rate_per_s": 150, "query_ms": {"kind": "exponential", "mean": 6}},
+            "pool": {"max_size": 4, "max_uses": 1},
+            "database": {"cores": 1, "statement_timeout_ms": 12}}"#,
+    );
+    assert!(
+        r.database.statement_timeouts > 100,
+        "{}",
+        r.database.statement_timeouts
+    );
+    let p = &r.requests;
+    assert_eq!(
+        p.arrived,
+        p.completed + p.timed_out + p.failed + p.in_flight
+    );
+}

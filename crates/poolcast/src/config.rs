@@ -38,7 +38,15 @@ pub(crate) struct SvcCfg {
     pub serverless: Option<FnCfg>,
     pub closed: Option<ClosedCfg>,
     pub retry: Option<RetryCfg>,
+    /// [`SPECIAL_RETRY`] and [`SPECIAL_SERVERLESS`]: what a new request of
+    /// this service must look at beyond the plain path.
+    pub special: u8,
 }
+
+/// The service has a retry policy or a breaker.
+pub(crate) const SPECIAL_RETRY: u8 = 1;
+/// The service is serverless.
+pub(crate) const SPECIAL_SERVERLESS: u8 = 2;
 
 /// A serverless service's function instances.
 #[derive(Debug)]
@@ -186,6 +194,12 @@ impl SvcCfg {
             proxied: svc.route == Route::Proxy,
             instances: svc.instances,
             pools_per_instance: svc.pools_per_instance,
+            special: if retry.is_some() { SPECIAL_RETRY } else { 0 }
+                | if serverless.is_some() {
+                    SPECIAL_SERVERLESS
+                } else {
+                    0
+                },
             serverless,
             closed,
             retry,

@@ -30,18 +30,29 @@ impl Db {
     }
 }
 
+/// A query's work during a brownout; kept out of line so the common path
+/// does not compute it.
+#[cold]
+#[inline(never)]
+fn slowed(work: Time, factor: f64) -> Time {
+    crate::dist::to_ns(work as f64 * factor)
+}
+
 impl Sim {
     /// Runs the next query of the request holding `conn` on its database.
     #[inline(always)]
-    pub(crate) fn run_query(&mut self, conn: u32) {
-        let pool = self.conns[conn].pool;
-        let svc = u32::from(self.pools[pool].svc);
+    pub(crate) fn run_query<const P: bool>(&mut self, conn: u32) {
+        let svc = if P {
+            0
+        } else {
+            u32::from(self.pools[self.conns[conn].pool].svc)
+        };
         let mut work = self.cfgs[svc].query.sample(&mut self.rng);
         let c = &mut self.conns[conn];
-        let db = c.db;
+        let db = if P { 0 } else { c.db };
         let d = &mut self.dbs[u32::from(db)];
-        if d.slow != 1.0 {
-            work = (work as f64 * d.slow) as Time;
+        if !P && d.slow != 1.0 {
+            work = slowed(work, d.slow);
         }
         c.qseq = c.qseq.wrapping_add(1);
         c.in_query = true;
@@ -77,28 +88,39 @@ impl Sim {
 
     /// Reschedules the processor-sharing event of every database whose
     /// running set changed.
-    pub(crate) fn reschedule_cpus(&mut self) {
+    pub(crate) fn reschedule_cpus<const P: bool>(&mut self) {
+        if P {
+            // A plain scenario has one database.
+            self.ps_dirty = 0;
+            self.reschedule_cpu(0);
+            return;
+        }
         while self.ps_dirty != 0 {
             let db = self.ps_dirty.trailing_zeros();
             self.ps_dirty &= self.ps_dirty - 1;
-            let conns = &self.conns;
-            let Some(cpu) = self.dbs[db].cpu.as_mut() else {
-                continue;
-            };
-            let live = |c: u32, s: u32| conns[c].qseq == s && conns[c].in_query;
-            if let Some(t) = cpu.next_done(self.now, live) {
-                self.queue.push(
-                    t,
-                    Event::PsDone {
-                        db,
-                        epoch: cpu.epoch,
-                    },
-                );
-            }
+            self.reschedule_cpu(db);
         }
     }
 
-    pub(crate) fn on_ps_done(&mut self, db: u32, epoch: u32) {
+    #[inline(always)]
+    fn reschedule_cpu(&mut self, db: u32) {
+        let conns = &self.conns;
+        let Some(cpu) = self.dbs[db].cpu.as_mut() else {
+            return;
+        };
+        let live = |c: u32, s: u32| conns[c].qseq == s && conns[c].in_query;
+        if let Some(t) = cpu.next_done(self.now, live) {
+            self.queue.push(
+                t,
+                Event::PsDone {
+                    db,
+                    epoch: cpu.epoch,
+                },
+            );
+        }
+    }
+
+    pub(crate) fn on_ps_done<const P: bool>(&mut self, db: u32, epoch: u32) {
         let conns = &self.conns;
         let Some(cpu) = self.dbs[db].cpu.as_mut() else {
             return;
@@ -112,17 +134,25 @@ impl Sim {
         self.stats.dbs[db as usize].busy_cores.set(self.now, busy);
         self.ps_dirty |= 1 << db;
         if let Some((conn, _)) = done {
-            self.query_finished(conn, false);
+            self.query_finished::<P>(conn, false);
         }
     }
 
-    pub(crate) fn on_statement_timeout(&mut self, conn: u32, seq: u32) {
+    pub(crate) fn on_statement_timeout<const P: bool>(&mut self, conn: u32, seq: u32) {
         let c = self.conns[conn];
         if c.qseq != seq || !c.in_query {
             return;
         }
+        // A timeout only ever ends the query it was set for: a connection
+        // slot reused by a new connection continues its sequence numbers,
+        // so an old timer cannot match a new query.
+        debug_assert_eq!(
+            Some(self.now - c.query_start),
+            self.dbs[u32::from(c.db)].cfg.statement_timeout,
+            "statement timeout of another query"
+        );
         self.leave_cpu(c.db);
-        self.query_finished(conn, true);
+        self.query_finished::<P>(conn, true);
     }
 
     /// A query on database `db` stops using its cores early.

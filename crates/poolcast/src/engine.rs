@@ -51,7 +51,7 @@ pub struct Sim {
     /// Settings of each service.
     pub(crate) cfgs: Slab<SvcCfg>,
     /// What each service is doing: instances, functions, users, retries.
-    pub(crate) svcs: Vec<SvcState>,
+    pub(crate) svcs: Slab<SvcState>,
     /// The primary, then the replicas.
     pub(crate) dbs: Slab<Db>,
     pub(crate) replicas: u32,
@@ -67,12 +67,16 @@ pub struct Sim {
     /// (live, to skip); only with replicas, where one request can wait in
     /// several pools at once.
     pub(crate) spread: Vec<(u32, u32)>,
+    /// Side data of requests that need it (see [`crate::pool::ReqExtra`]).
+    pub(crate) extra: Vec<crate::pool::ReqExtra>,
     /// Bit `db` set: database `db`'s processor-sharing event needs rescheduling.
     pub(crate) ps_dirty: u32,
     pub(crate) levels: Levels,
     pub(crate) stats: Stats,
     /// More than one service: per-service statistics are kept.
     pub(crate) multi: bool,
+    /// A plain scenario (see [`is_plain`]): the loop runs its lean copy.
+    pub(crate) plain: bool,
     pub(crate) events: u64,
     pub(crate) open: OpenLoop,
     pub(crate) timed: crate::timed::TimedState,
@@ -95,7 +99,7 @@ impl Sim {
         let multi = s.services.len() > 1;
         let mut stats = Stats::with_dbs(warmup, end, ndb as usize);
         if multi {
-            stats.svcs = vec![SvcStats::default(); s.services.len()];
+            stats.svcs = Slab::from_vec(vec![SvcStats::default(); s.services.len()]);
         }
         let mut sim = Sim {
             rng: Draws::new(s.seed),
@@ -103,7 +107,7 @@ impl Sim {
             now: 0,
             end,
             cfgs,
-            svcs: Vec::new(),
+            svcs: Slab::default(),
             dbs,
             replicas: s.database.replica_count(),
             proxy: s.proxy.as_ref().map(|p| Box::new(ProxyState::new(p, ndb))),
@@ -111,10 +115,12 @@ impl Sim {
             conns: Slab::default(),
             reqs: Slab::default(),
             spread: Vec::new(),
+            extra: Vec::new(),
             ps_dirty: 0,
             levels: Levels::default(),
             stats,
             multi,
+            plain: is_plain(&s),
             events: 0,
             open: OpenLoop::default(),
             timed: Default::default(),
@@ -144,7 +150,7 @@ impl Sim {
             if let Some((_, max_tokens)) = cfg_budget(&self.cfgs.items[svc]) {
                 state.tokens = max_tokens;
             }
-            self.svcs.push(state);
+            self.svcs.items.push(state);
         }
         let mut rates = Vec::new();
         for (i, svc) in self.scenario.services.iter().enumerate() {
@@ -201,7 +207,7 @@ impl Sim {
 
     fn start(&mut self) {
         for p in 0..self.pools.items.len() as u32 {
-            self.replenish(p);
+            self.replenish::<false>(p);
         }
         if let Some(proxy) = &self.proxy {
             for db in 0..proxy.pools.len() as u32 {
@@ -218,6 +224,25 @@ impl Sim {
 
     /// Runs at most `max_events` events; returns true once the run is over.
     pub fn step(&mut self, max_events: u64) -> bool {
+        if self.plain {
+            self.run::<true>(max_events)
+        } else {
+            self.run::<false>(max_events)
+        }
+    }
+
+    /// Makes the run take the general path even where the plain one would
+    /// do; for tests, which check that both give the same report.
+    #[doc(hidden)]
+    pub fn without_plain_path(mut self) -> Sim {
+        self.plain = false;
+        self
+    }
+
+    /// The loop, compiled twice: with `P` (a plain scenario: see
+    /// [`is_plain`]) the request path leaves out every check of what such a
+    /// scenario cannot have.
+    fn run<const P: bool>(&mut self, max_events: u64) -> bool {
         for _ in 0..max_events {
             let Some((t, event)) = self.queue.pop_before(self.end) else {
                 self.done = true;
@@ -226,10 +251,10 @@ impl Sim {
             self.stats.advance(t, &self.levels);
             self.now = t;
             self.events += 1;
-            self.dispatch(event);
+            self.dispatch::<P>(event);
             self.queue.settle();
             if self.ps_dirty != 0 {
-                self.reschedule_cpus();
+                self.reschedule_cpus::<P>();
             }
         }
         self.done
@@ -256,34 +281,34 @@ impl Sim {
     }
 
     #[inline]
-    fn dispatch(&mut self, event: Event) {
+    fn dispatch<const P: bool>(&mut self, event: Event) {
         // The two events of a plain request first, as conditional branches:
         // a jump table here was a misprediction on almost every event.
         if let Event::QueryDone { conn, seq } = event {
-            self.on_query_done(conn, seq);
+            self.on_query_done::<P>(conn, seq);
         } else if event == Event::Arrival {
-            self.on_arrival();
+            self.on_arrival::<P>();
         } else {
-            self.dispatch_other(event);
+            self.dispatch_other::<P>(event);
         }
     }
 
     #[inline(never)]
-    fn dispatch_other(&mut self, event: Event) {
+    fn dispatch_other<const P: bool>(&mut self, event: Event) {
         match event {
-            Event::Arrival => self.on_arrival(),
+            Event::Arrival => self.on_arrival::<P>(),
             Event::RateChange => self.on_rate_change(),
-            Event::QueryDone { conn, seq } => self.on_query_done(conn, seq),
-            Event::PsDone { db, epoch } => self.on_ps_done(db, epoch),
-            Event::StatementTimeout { conn, seq } => self.on_statement_timeout(conn, seq),
-            Event::ConnectDone { conn } => self.on_connect_done(conn),
-            Event::HoldDone { conn, seq } => self.on_hold_done(conn, seq),
-            Event::AcquireTimeout { pool } => self.on_acquire_timeout(pool),
-            Event::IdleReap { pool } => self.on_idle_reap(pool),
+            Event::QueryDone { conn, seq } => self.on_query_done::<P>(conn, seq),
+            Event::PsDone { db, epoch } => self.on_ps_done::<P>(db, epoch),
+            Event::StatementTimeout { conn, seq } => self.on_statement_timeout::<P>(conn, seq),
+            Event::ConnectDone { conn } => self.on_connect_done::<P>(conn),
+            Event::HoldDone { conn, seq } => self.on_hold_done::<P>(conn, seq),
+            Event::AcquireTimeout { pool } => self.on_acquire_timeout::<P>(pool),
+            Event::IdleReap { pool } => self.on_idle_reap::<P>(pool),
             Event::Retry { req, epoch, pool } => self.on_retry(req, epoch, pool),
             Event::Replenish { pool } => {
                 self.pools[pool].replenish_armed = false;
-                self.replenish(pool);
+                self.replenish::<P>(pool);
             }
             Event::UserSend { svc, user } => self.on_user_send(svc, user),
             Event::ColdStartDone { req, epoch } => self.on_cold_start_done(req, epoch),
@@ -324,14 +349,16 @@ impl Sim {
     }
 
     #[inline(always)]
-    fn on_arrival(&mut self) {
+    fn on_arrival<const P: bool>(&mut self) {
         self.schedule_arrival();
-        let svc = if self.open.open.len() == 1 {
+        let svc = if P {
+            0
+        } else if self.open.open.len() == 1 {
             self.open.open[0]
         } else {
             self.pick_open_service()
         };
-        self.start_request(svc, NONE);
+        self.start_request::<P>(svc, NONE);
     }
 
     /// The service of an arrival, drawn in proportion to the current rates.
@@ -356,6 +383,24 @@ impl Sim {
     pub fn finish(mut self) -> Report {
         crate::summary::build(&mut self)
     }
+}
+
+/// Whether a scenario is plain: one service of instances, straight to the
+/// database, without replicas, retries, closed-loop users, transaction
+/// limits or timed events. Version 1's every scenario is; the engine then
+/// runs a copy of the request path without the checks for the rest.
+fn is_plain(s: &Scenario) -> bool {
+    let [svc] = s.services.as_slice() else {
+        return false;
+    };
+    svc.kind == crate::scenario::ServiceKind::Instances
+        && svc.route == crate::scenario::Route::Direct
+        && svc.retry.is_none()
+        && !svc.workload.is_closed()
+        && svc.workload.transaction.is_none()
+        && s.database.replica_count() == 0
+        && s.proxy.is_none()
+        && s.events.is_empty()
 }
 
 /// A service's retry budget (ratio, max tokens), if it has one.

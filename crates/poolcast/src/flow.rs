@@ -4,13 +4,13 @@
 use rand::RngExt;
 
 use crate::engine::Sim;
-use crate::pool::{ConnState, NONE, Req, ReqState, Waiter};
+use crate::pool::{ConnState, NONE, Req, ReqExtra, ReqState, Waiter};
 use crate::queue::{Event, Time};
 use crate::scenario::{Cause, QueryMode};
 
 impl Sim {
     #[inline(always)]
-    pub(crate) fn new_request(
+    pub(crate) fn new_request<const P: bool>(
         &mut self,
         svc: u32,
         pool: u32,
@@ -19,14 +19,17 @@ impl Sim {
         func: u32,
     ) -> u32 {
         let epoch = self.reqs.next_free().map_or(0, |i| self.reqs[i].epoch);
-        let hooks = user != NONE || func != NONE || self.cfgs[svc].retry.is_some();
+        let cfg = &self.cfgs[svc];
+        let hooks =
+            !P && ((user & func) != NONE || cfg.special & crate::config::SPECIAL_RETRY != 0);
+        let to_start = cfg.queries;
         let id = self.reqs.insert(Req {
             epoch,
             pool,
             home: pool,
             arrival: self.now,
             acquire_start: self.now,
-            to_start: self.cfgs[svc].queries,
+            to_start,
             running: 0,
             queued: 0,
             skip: 0,
@@ -39,34 +42,56 @@ impl Sim {
             reached_pool: false,
             user,
             func,
-            tx_conn: NONE,
             hooks,
-            sleep_ns: 0,
         });
-        if self.replicas > 0 {
+        if !P && self.replicas > 0 {
             self.grow_spread(id);
         }
         id
     }
 
+    /// Request `id`'s side data.
+    pub(crate) fn extra(&self, id: u32) -> ReqExtra {
+        self.extra.get(id as usize).copied().unwrap_or(ReqExtra {
+            tx_conn: NONE,
+            sleep_ns: 0,
+        })
+    }
+
+    /// Request `id`'s side data, to change it.
+    pub(crate) fn extra_mut(&mut self, id: u32) -> &mut ReqExtra {
+        let i = id as usize;
+        if self.extra.len() <= i {
+            self.extra.resize(
+                i + 1,
+                ReqExtra {
+                    tx_conn: NONE,
+                    sleep_ns: 0,
+                },
+            );
+        }
+        &mut self.extra[i]
+    }
+
     /// Starts an attempt of request `id`: its first acquisition, or all of
     /// them for parallel queries.
     #[inline(always)]
-    pub(crate) fn begin(&mut self, id: u32) {
-        let cfg = &self.cfgs[u32::from(self.reqs[id].svc)];
+    pub(crate) fn begin<const P: bool>(&mut self, id: u32) {
+        let svc = if P { 0 } else { u32::from(self.reqs[id].svc) };
+        let cfg = &self.cfgs[svc];
         match cfg.mode {
             QueryMode::Parallel => {
                 for _ in 0..cfg.queries {
                     if self.reqs[id].state != ReqState::Active {
                         break;
                     }
-                    let pool = self.query_pool(id);
-                    self.acquire(id, pool);
+                    let pool = self.query_pool::<P>(id);
+                    self.acquire::<P>(id, pool);
                 }
             }
             QueryMode::Sequential | QueryMode::Transaction => {
-                let pool = self.query_pool(id);
-                self.acquire(id, pool);
+                let pool = self.query_pool::<P>(id);
+                self.acquire::<P>(id, pool);
             }
         }
     }
@@ -74,9 +99,12 @@ impl Sim {
     /// The pool of the request's next query: its home pool, or for a read
     /// the sibling pool of a replica drawn uniformly.
     #[inline(always)]
-    fn query_pool(&mut self, id: u32) -> u32 {
+    fn query_pool<const P: bool>(&mut self, id: u32) -> u32 {
         let r = &self.reqs[id];
         let home = r.home;
+        if P {
+            return home;
+        }
         let cfg = &self.cfgs[u32::from(r.svc)];
         if cfg.read_fraction > 0.0 && cfg.mode != QueryMode::Transaction {
             let rf = cfg.read_fraction;
@@ -94,40 +122,40 @@ impl Sim {
 
     /// Starts one acquisition for request `id` in `pool`.
     #[inline(always)]
-    pub(crate) fn acquire(&mut self, id: u32, pool: u32) {
+    pub(crate) fn acquire<const P: bool>(&mut self, id: u32, pool: u32) {
         let r = &mut self.reqs[id];
         r.pool = pool;
         r.acquire_start = self.now;
         r.reached_pool = true;
-        let svc = r.svc;
+        let svc = if P { 0 } else { r.svc };
         self.stats.tally.attempts += 1;
-        if self.multi {
+        if !P && self.multi {
             self.stats.svcs[usize::from(svc)].attempts += 1;
         }
         if let Some(conn) = self.pools[pool].idle.pop_back() {
             self.levels.idle.add(self.now, -1);
-            self.served(svc, self.now);
-            self.assign(conn, id);
+            self.served::<P>(svc, self.now);
+            self.assign::<P>(conn, id);
             return;
         }
         self.stats.tally.waited += 1;
-        if self.multi {
+        if !P && self.multi {
             self.stats.svcs[usize::from(svc)].waited += 1;
         }
         if self.pools[pool].total < self.cfgs[u32::from(svc)].max_size {
-            if let Err(cause) = self.open(pool, id, self.now) {
+            if let Err(cause) = self.open::<P>(pool, id, self.now) {
                 self.refused(id, pool, None, cause);
             }
             return;
         }
-        self.enqueue(id, pool, self.now);
+        self.enqueue::<P>(id, pool, self.now);
     }
 
     /// Records a served acquire wait that started at `start`.
     #[inline(always)]
-    pub(crate) fn served(&mut self, svc: u16, start: Time) {
+    pub(crate) fn served<const P: bool>(&mut self, svc: u16, start: Time) {
         self.stats.served(start, self.now);
-        if self.multi && start >= self.stats.warmup {
+        if !P && self.multi && start >= self.stats.warmup {
             self.stats.svcs[usize::from(svc)]
                 .wait
                 .record(self.now - start);
@@ -147,34 +175,34 @@ impl Sim {
             // Back to the head of the line it came from.
             Some(w) => {
                 self.pools[pool].waiters.push_front(w);
-                self.note_queued(id, pool, 1);
-                self.inc_waiting(pool);
+                self.note_queued::<false>(id, pool, 1);
+                self.inc_waiting::<false>(pool);
                 self.arm_timeout(pool);
             }
-            None => self.enqueue(id, pool, self.now),
+            None => self.enqueue::<false>(id, pool, self.now),
         }
         self.arm_retry(id, pool);
     }
 
     #[inline(always)]
-    fn enqueue(&mut self, id: u32, pool: u32, start: Time) {
+    fn enqueue<const P: bool>(&mut self, id: u32, pool: u32, start: Time) {
         let epoch = self.reqs[id].epoch;
-        self.note_queued(id, pool, 1);
+        self.note_queued::<P>(id, pool, 1);
         self.pools[pool].waiters.push_back(Waiter {
             req: id,
             epoch,
             start,
         });
-        self.inc_waiting(pool);
+        self.inc_waiting::<P>(pool);
         self.arm_timeout(pool);
     }
 
     /// Counts `delta` waiter entries of `id` in `pool`.
     #[inline(always)]
-    fn note_queued(&mut self, id: u32, pool: u32, delta: i32) {
+    fn note_queued<const P: bool>(&mut self, id: u32, pool: u32, delta: i32) {
         let r = &mut self.reqs[id];
         r.queued = r.queued.wrapping_add_signed(delta);
-        if self.replicas > 0 {
+        if !P && self.replicas > 0 {
             let i = self.spread_index(id, pool);
             self.spread[i].0 = self.spread[i].0.wrapping_add_signed(delta);
         }
@@ -203,7 +231,7 @@ impl Sim {
     }
 
     #[inline(always)]
-    pub(crate) fn inc_waiting(&mut self, pool: u32) {
+    pub(crate) fn inc_waiting<const P: bool>(&mut self, pool: u32) {
         let p = &mut self.pools[pool];
         p.waiting += 1;
         let (svc, first) = (p.svc, p.waiting == 1 && p.primary);
@@ -212,7 +240,7 @@ impl Sim {
         }
         self.levels.waiting.add(self.now, 1);
         self.stats.note_waiting(self.now, self.levels.waiting.value);
-        if self.multi {
+        if !P && self.multi {
             let st = &mut self.stats.svcs[usize::from(svc)];
             if first {
                 st.pools_waiting.add(self.now, 1);
@@ -225,7 +253,7 @@ impl Sim {
     }
 
     #[inline(always)]
-    fn dec_waiting(&mut self, pool: u32, n: u32) {
+    fn dec_waiting<const P: bool>(&mut self, pool: u32, n: u32) {
         if n == 0 {
             return;
         }
@@ -236,7 +264,7 @@ impl Sim {
             self.levels.pools_waiting.add(self.now, -1);
         }
         self.levels.waiting.add(self.now, -i64::from(n));
-        if self.multi {
+        if !P && self.multi {
             let st = &mut self.stats.svcs[usize::from(svc)];
             if last {
                 st.pools_waiting.add(self.now, -1);
@@ -254,11 +282,11 @@ impl Sim {
 
     /// Takes one "skip" of `id` in `pool`, if it has one.
     #[inline(always)]
-    fn take_skip(&mut self, id: u32, pool: u32) -> bool {
+    fn take_skip<const P: bool>(&mut self, id: u32, pool: u32) -> bool {
         if self.reqs[id].skip == 0 {
             return false;
         }
-        if self.replicas > 0 {
+        if !P && self.replicas > 0 {
             let i = self.spread_index(id, pool);
             if self.spread[i].1 == 0 {
                 return false;
@@ -271,9 +299,9 @@ impl Sim {
 
     /// Drops stale entries at the head and returns the first live one.
     #[inline(always)]
-    fn drop_stale_head(&mut self, pool: u32) -> Option<Waiter> {
+    fn drop_stale_head<const P: bool>(&mut self, pool: u32) -> Option<Waiter> {
         while let Some(w) = self.pools[pool].waiters.front().copied() {
-            if self.dead(&w) || self.take_skip(w.req, pool) {
+            if self.dead(&w) || self.take_skip::<P>(w.req, pool) {
                 self.pools[pool].waiters.pop_front();
             } else {
                 return Some(w);
@@ -284,11 +312,11 @@ impl Sim {
 
     /// Takes the oldest live waiter of `pool` out of the line.
     #[inline(always)]
-    pub(crate) fn pop_waiter(&mut self, pool: u32) -> Option<Waiter> {
-        let w = self.drop_stale_head(pool)?;
+    pub(crate) fn pop_waiter<const P: bool>(&mut self, pool: u32) -> Option<Waiter> {
+        let w = self.drop_stale_head::<P>(pool)?;
         self.pools[pool].waiters.pop_front();
-        self.note_queued(w.req, pool, -1);
-        self.dec_waiting(pool, 1);
+        self.note_queued::<P>(w.req, pool, -1);
+        self.dec_waiting::<P>(pool, 1);
         Some(w)
     }
 
@@ -309,17 +337,17 @@ impl Sim {
         }
     }
 
-    pub(crate) fn on_acquire_timeout(&mut self, pool: u32) {
+    pub(crate) fn on_acquire_timeout<const P: bool>(&mut self, pool: u32) {
         let svc = self.pools[pool].svc;
         let Some((timeout, cause)) = self.cfgs[u32::from(svc)].acquire_timeout else {
             return;
         };
         self.pools[pool].timeout_armed = false;
-        while let Some(w) = self.drop_stale_head(pool) {
+        while let Some(w) = self.drop_stale_head::<P>(pool) {
             if w.start.saturating_add(timeout) > self.now {
                 break;
             }
-            self.pop_waiter(pool);
+            self.pop_waiter::<P>(pool);
             if self.stats.in_window(w.start) {
                 self.stats.counters.timeouts += 1;
                 if self.multi {
@@ -368,15 +396,15 @@ impl Sim {
         {
             return;
         }
-        if self.open(pool, id, start).is_ok() {
+        if self.open::<false>(pool, id, start).is_ok() {
             // One of its waiter entries is now served by this open instead.
-            self.note_queued(id, pool, -1);
+            self.note_queued::<false>(id, pool, -1);
             self.reqs[id].skip += 1;
             if self.replicas > 0 {
                 let i = self.spread_index(id, pool);
                 self.spread[i].1 += 1;
             }
-            self.dec_waiting(pool, 1);
+            self.dec_waiting::<false>(pool, 1);
         }
         if self.queued_in(id, pool) > 0 {
             self.arm_retry(id, pool);
@@ -385,20 +413,20 @@ impl Sim {
 
     /// Lends `conn` to request `id` and starts its next query.
     #[inline(always)]
-    pub(crate) fn assign(&mut self, conn: u32, id: u32) {
-        self.count_busy(self.conns[conn].pool, 1);
-        self.lend(conn, id);
+    pub(crate) fn assign<const P: bool>(&mut self, conn: u32, id: u32) {
+        self.count_busy::<P>(self.conns[conn].pool, 1);
+        self.lend::<P>(conn, id);
     }
 
     /// Changes the count of lent connections of `pool`.
     #[inline(always)]
-    pub(crate) fn count_busy(&mut self, pool: u32, delta: i32) {
+    pub(crate) fn count_busy<const P: bool>(&mut self, pool: u32, delta: i32) {
         let p = &mut self.pools[pool];
         p.busy = p.busy.wrapping_add_signed(delta);
         debug_assert!(p.busy <= p.total, "more connections lent than open");
         let svc = p.svc;
         self.levels.busy.add(self.now, i64::from(delta));
-        if self.multi {
+        if !P && self.multi {
             self.stats.svcs[usize::from(svc)]
                 .busy
                 .add(self.now, i64::from(delta));
@@ -408,7 +436,7 @@ impl Sim {
     /// Gives `conn`, already counted as lent, to request `id` and starts its
     /// next query.
     #[inline(always)]
-    pub(crate) fn lend(&mut self, conn: u32, id: u32) {
+    pub(crate) fn lend<const P: bool>(&mut self, conn: u32, id: u32) {
         let r = &mut self.reqs[id];
         let (epoch, svc) = (r.epoch, r.svc);
         r.running += 1;
@@ -418,46 +446,50 @@ impl Sim {
         c.uses += 1;
         c.state = ConnState::Lent;
         let cfg = &self.cfgs[u32::from(svc)];
-        if let Some(t) = cfg.tx_timeout
+        if !P
+            && let Some(t) = cfg.tx_timeout
             && cfg.mode == QueryMode::Transaction
         {
-            self.reqs[id].tx_conn = conn;
+            self.extra_mut(id).tx_conn = conn;
             self.queue
                 .push(self.now + t, Event::TxTimeout { req: id, epoch });
         }
-        self.start_query(conn);
+        self.start_query::<P>(conn);
     }
 
     /// Starts the next query of the request holding `conn`: through the
     /// proxy, a server connection first.
     #[inline(always)]
-    pub(crate) fn start_query(&mut self, conn: u32) {
+    pub(crate) fn start_query<const P: bool>(&mut self, conn: u32) {
         let id = self.conns[conn].req;
         self.reqs[id].to_start -= 1;
         let c = &self.conns[conn];
-        if c.proxied && c.server == NONE {
+        if !P && c.proxied && c.server == NONE {
             self.proxy_acquire(conn);
         } else {
-            self.run_query(conn);
+            self.run_query::<P>(conn);
         }
     }
 
     #[inline]
-    pub(crate) fn on_query_done(&mut self, conn: u32, seq: u32) {
+    pub(crate) fn on_query_done<const P: bool>(&mut self, conn: u32, seq: u32) {
         let c = &self.conns[conn];
-        if c.qseq != seq || !c.in_query {
+        // Only the general path cancels queries (restarts, transaction
+        // timeouts), so only there can a completion be stale.
+        debug_assert!(!P || (c.qseq == seq && c.in_query), "stale completion");
+        if !P && (c.qseq != seq || !c.in_query) {
             return;
         }
         let fails = c.query_fails;
-        self.query_finished(conn, fails);
+        self.query_finished::<P>(conn, fails);
     }
 
     /// The query on `conn` ended, cancelled by a statement timeout if `failed`.
     #[inline]
-    pub(crate) fn query_finished(&mut self, conn: u32, failed: bool) {
+    pub(crate) fn query_finished<const P: bool>(&mut self, conn: u32, failed: bool) {
         let c = &mut self.conns[conn];
         c.in_query = false;
-        let (id, db, took) = (c.req, c.db, self.now - c.query_start);
+        let (id, db, took) = (c.req, if P { 0 } else { c.db }, self.now - c.query_start);
         let t = &mut self.stats.dbs[usize::from(db)].tally;
         t.queries += 1;
         t.query_ns += u128::from(took);
@@ -465,15 +497,15 @@ impl Sim {
         if failed {
             t.statement_timeouts += 1;
             self.fail(id, Cause::StatementTimeout);
-            self.release(conn);
+            self.release::<P>(conn);
             self.maybe_free(id);
             return;
         }
-        let svc = u32::from(self.reqs[id].svc);
+        let svc = if P { 0 } else { u32::from(self.reqs[id].svc) };
         match self.cfgs[svc].mode {
             QueryMode::Transaction => {
                 if self.reqs[id].to_start > 0 {
-                    self.start_query(conn);
+                    self.start_query::<P>(conn);
                     return;
                 }
                 let hold = self.cfgs[svc].hold.sample(&mut self.rng);
@@ -489,28 +521,28 @@ impl Sim {
                             .push(self.now + hold, Event::HoldDone { conn, seq }),
                     }
                 } else {
-                    self.release(conn);
-                    self.complete(id);
+                    self.release::<P>(conn);
+                    self.complete::<P>(id);
                 }
             }
             QueryMode::Sequential => {
-                self.release(conn);
+                self.release::<P>(conn);
                 let r = &self.reqs[id];
                 match (r.state, r.to_start) {
-                    (ReqState::Active, 0) => self.complete(id),
+                    (ReqState::Active, 0) => self.complete::<P>(id),
                     (ReqState::Active, _) => {
-                        let pool = self.query_pool(id);
-                        self.acquire(id, pool);
+                        let pool = self.query_pool::<P>(id);
+                        self.acquire::<P>(id, pool);
                     }
                     _ => self.maybe_free(id),
                 }
             }
             QueryMode::Parallel => {
-                self.release(conn);
+                self.release::<P>(conn);
                 let r = &self.reqs[id];
                 if r.state == ReqState::Active {
                     if r.to_start == 0 && r.running == 0 && r.opening == 0 {
-                        self.complete(id);
+                        self.complete::<P>(id);
                     }
                 } else {
                     self.maybe_free(id);
@@ -519,14 +551,14 @@ impl Sim {
         }
     }
 
-    pub(crate) fn on_hold_done(&mut self, conn: u32, seq: u32) {
+    pub(crate) fn on_hold_done<const P: bool>(&mut self, conn: u32, seq: u32) {
         let c = &self.conns[conn];
         if c.qseq != seq || c.state != ConnState::Lent {
             return;
         }
         let id = c.req;
-        self.release(conn);
-        self.complete(id);
+        self.release::<P>(conn);
+        self.complete::<P>(id);
     }
 
     /// A transaction ran past `timeout_ms`: its query is cancelled and its
@@ -545,7 +577,7 @@ impl Sim {
         }
         self.cancel_query(conn);
         self.fail(id, Cause::TransactionTimeout);
-        self.release(conn);
+        self.release::<false>(conn);
         self.maybe_free(id);
     }
 
@@ -559,14 +591,14 @@ impl Sim {
         let (id, pool) = (c.req, c.pool);
         self.fail(id, Cause::IdleInTransaction);
         self.drop_lent(conn, true);
-        self.capacity_freed(pool);
+        self.capacity_freed::<false>(pool);
         self.maybe_free(id);
     }
 
     /// The connection request `id` holds in a transaction.
     fn conn_of(&self, id: u32) -> Option<u32> {
         let r = &self.reqs[id];
-        let conn = r.tx_conn;
+        let conn = self.extra(id).tx_conn;
         (conn != NONE && {
             let c = &self.conns[conn];
             c.state == ConnState::Lent && c.req == id && c.req_epoch == r.epoch
@@ -584,38 +616,42 @@ impl Sim {
             self.reqs[c.req].running -= 1;
         }
         self.conns[conn].req = NONE;
-        self.count_busy(c.pool, -1);
+        self.count_busy::<false>(c.pool, -1);
         if kill_server && c.proxied && c.server != NONE {
             self.proxy_kill_server(conn);
         }
-        self.close(conn);
+        self.close::<false>(conn);
     }
 
     /// `conn` comes back from its request: retire it or pass it on.
     #[inline(always)]
-    pub(crate) fn release(&mut self, conn: u32) {
+    pub(crate) fn release<const P: bool>(&mut self, conn: u32) {
         let c = &mut self.conns[conn];
         let id = c.req;
         c.req = NONE;
         let (pool, uses, retire_at) = (c.pool, c.uses, c.retire_at);
-        if c.proxied && c.server != NONE {
+        if !P && c.proxied && c.server != NONE {
             self.proxy_release_after_transaction(conn);
         }
         self.reqs[id].running -= 1;
-        let svc = u32::from(self.pools[pool].svc);
+        let svc = if P {
+            0
+        } else {
+            u32::from(self.pools[pool].svc)
+        };
         let worn = self.cfgs[svc].max_uses.is_some_and(|m| uses >= m);
         if worn || self.now >= retire_at {
-            self.count_busy(pool, -1);
-            self.close(conn);
-            self.capacity_freed(pool);
+            self.count_busy::<P>(pool, -1);
+            self.close::<P>(conn);
+            self.capacity_freed::<P>(pool);
         } else {
             // Straight to the next waiter if there is one: it stays lent.
-            self.hand_over(conn, true);
+            self.hand_over::<P>(conn, true);
         }
     }
 
     #[inline(always)]
-    pub(crate) fn complete(&mut self, id: u32) {
+    pub(crate) fn complete<const P: bool>(&mut self, id: u32) {
         let r = self.reqs[id];
         debug_assert!(r.state == ReqState::Active);
         if r.measured {
@@ -623,7 +659,7 @@ impl Sim {
             self.stats.latency.record(self.now - r.arrival);
         }
         self.stats.tally.completions += 1;
-        if self.multi {
+        if !P && self.multi {
             let st = &mut self.stats.svcs[usize::from(r.svc)];
             st.completions += 1;
             if r.measured {
@@ -631,11 +667,11 @@ impl Sim {
                 st.latency.record(self.now - r.arrival);
             }
         }
-        if r.hooks {
+        if !P && r.hooks {
             self.attempt_succeeded(id);
             self.resolved(id);
         }
-        self.free(id);
+        self.free::<P>(id);
     }
 
     /// Marks `id` failed (once) and cancels its waiting acquisitions.
@@ -650,12 +686,12 @@ impl Sim {
         r.skip = 0;
         if queued > 0 {
             if self.replicas == 0 {
-                self.dec_waiting(pool, queued);
+                self.dec_waiting::<false>(pool, queued);
             } else {
                 for k in 0..=self.replicas {
                     let i = id as usize * (self.replicas as usize + 1) + k as usize;
                     let (q, _) = std::mem::take(&mut self.spread[i]);
-                    self.dec_waiting(home + k, q);
+                    self.dec_waiting::<false>(home + k, q);
                 }
             }
         }
@@ -672,17 +708,17 @@ impl Sim {
             && r.opening == 0
             && r.queued == 0
         {
-            self.free(id);
+            self.free::<false>(id);
         }
     }
 
     #[inline(always)]
-    pub(crate) fn free(&mut self, id: u32) {
+    pub(crate) fn free<const P: bool>(&mut self, id: u32) {
         let r = &mut self.reqs[id];
         r.epoch = r.epoch.wrapping_add(1);
         r.state = ReqState::Free;
         self.reqs.remove(id);
-        if self.replicas > 0 {
+        if !P && self.replicas > 0 {
             let base = id as usize * (self.replicas as usize + 1);
             for e in &mut self.spread[base..base + self.replicas as usize + 1] {
                 *e = (0, 0);

@@ -93,7 +93,7 @@ impl<T: Keyed> Heap<T> {
     }
 
     /// Removes the smallest entry (nothing if empty).
-    #[inline]
+    #[inline(always)]
     pub fn pop(&mut self) {
         if self.len == 0 {
             return;

@@ -12,15 +12,20 @@ use crate::scenario::Cause;
 impl Sim {
     /// Opens a connection for `pool` (and for request `req`, or [`NONE`]);
     /// the cause if it is refused at once.
-    pub(crate) fn open(&mut self, pool: u32, req: u32, start: Time) -> Result<(), Cause> {
+    pub(crate) fn open<const P: bool>(
+        &mut self,
+        pool: u32,
+        req: u32,
+        start: Time,
+    ) -> Result<(), Cause> {
         let p = &self.pools[pool];
-        let (db, svc) = (p.db, u32::from(p.svc));
-        let proxied = self.cfgs[svc].proxied;
+        let (db, svc) = if P { (0, 0) } else { (p.db, u32::from(p.svc)) };
+        let proxied = !P && self.cfgs[svc].proxied;
         let (delay, doomed) = if proxied {
             self.proxy_open_client()?
         } else {
             let d = &self.dbs[u32::from(db)];
-            if d.down {
+            if !P && d.down {
                 (d.cfg.connect_ns, true)
             } else {
                 let st = &mut self.stats.dbs[usize::from(db)];
@@ -67,7 +72,7 @@ impl Sim {
         Ok(())
     }
 
-    pub(crate) fn on_connect_done(&mut self, conn: u32) {
+    pub(crate) fn on_connect_done<const P: bool>(&mut self, conn: u32) {
         let c = self.conns[conn];
         match c.state {
             ConnState::Opening => {}
@@ -76,10 +81,14 @@ impl Sim {
             // Broken while opening (a restart).
             _ => return,
         }
-        if c.doomed {
+        if !P && c.doomed {
             return self.connect_failed(conn);
         }
-        let svc = u32::from(self.pools[c.pool].svc);
+        let svc = if P {
+            0
+        } else {
+            u32::from(self.pools[c.pool].svc)
+        };
         if let Some(life) = self.cfgs[svc].lifetime {
             let jitter = (self.rng.rng.random::<f64>() * self.cfgs[svc].jitter_ns) as u64;
             self.conns[conn].retire_at = self.now.saturating_add(life).saturating_add(jitter);
@@ -91,20 +100,20 @@ impl Sim {
                 r.opening -= 1;
                 if r.state == ReqState::Active {
                     let svc = r.svc;
-                    self.served(svc, c.open_start);
-                    self.assign(conn, c.req);
+                    self.served::<P>(svc, c.open_start);
+                    self.assign::<P>(conn, c.req);
                     return;
                 }
                 self.maybe_free(c.req);
             }
         }
-        self.hand_over(conn, false);
+        self.hand_over::<P>(conn, false);
     }
 
     /// A connect to a database (or the proxy) that was down failed.
     fn connect_failed(&mut self, conn: u32) {
         let c = self.conns[conn];
-        self.close(conn);
+        self.close::<false>(conn);
         if c.req == NONE {
             self.arm_replenish(c.pool);
             return;
@@ -122,14 +131,14 @@ impl Sim {
     }
 
     /// Closes a connection for good.
-    pub(crate) fn close(&mut self, conn: u32) {
+    pub(crate) fn close<const P: bool>(&mut self, conn: u32) {
         let c = self.conns[conn];
-        if c.state != ConnState::Orphan {
+        if P || c.state != ConnState::Orphan {
             self.pools[c.pool].total -= 1;
         }
-        if c.proxied {
+        if !P && c.proxied {
             self.proxy_client_closed(conn);
-        } else if !c.doomed {
+        } else if P || !c.doomed {
             self.stats.db_conns(c.db, -1);
         }
         let c = &mut self.conns[conn];
@@ -140,14 +149,14 @@ impl Sim {
     }
 
     /// Opens connections until the pool holds `min_idle`.
-    pub(crate) fn replenish(&mut self, pool: u32) {
+    pub(crate) fn replenish<const P: bool>(&mut self, pool: u32) {
         let p = &self.pools[pool];
         let min_idle = self.cfgs[u32::from(p.svc)].min_idle;
         if p.draining {
             return;
         }
         while self.pools[pool].total < min_idle {
-            if self.open(pool, NONE, self.now).is_err() {
+            if self.open::<P>(pool, NONE, self.now).is_err() {
                 self.arm_replenish(pool);
                 return;
             }
@@ -165,19 +174,19 @@ impl Sim {
     }
 
     /// A connection of `pool` was closed: reopen for `min_idle` or a waiter.
-    pub(crate) fn capacity_freed(&mut self, pool: u32) {
+    pub(crate) fn capacity_freed<const P: bool>(&mut self, pool: u32) {
         let p = &self.pools[pool];
         let cfg = &self.cfgs[u32::from(p.svc)];
         let (min_idle, max_size) = (cfg.min_idle, cfg.max_size);
         if p.total < min_idle && !p.draining {
-            self.replenish(pool);
+            self.replenish::<P>(pool);
             return;
         }
         while self.pools[pool].total < max_size {
-            let Some(w) = self.pop_waiter(pool) else {
+            let Some(w) = self.pop_waiter::<P>(pool) else {
                 return;
             };
-            if let Err(cause) = self.open(pool, w.req, w.start) {
+            if let Err(cause) = self.open::<P>(pool, w.req, w.start) {
                 self.refused(w.req, pool, Some(w), cause);
                 return;
             }
@@ -185,13 +194,13 @@ impl Sim {
     }
 
     #[inline(always)]
-    pub(crate) fn arm_reap(&mut self, pool: u32) {
+    pub(crate) fn arm_reap<const P: bool>(&mut self, pool: u32) {
         let p = &self.pools[pool];
-        let cfg = &self.cfgs[u32::from(p.svc)];
+        let cfg = &self.cfgs[if P { 0 } else { u32::from(p.svc) }];
         let Some(timeout) = cfg.idle_timeout else {
             return;
         };
-        if p.reap_armed || p.total <= cfg.min_idle || p.frozen_at.is_some() {
+        if p.reap_armed || p.total <= cfg.min_idle || (!P && p.frozen_at.is_some()) {
             return;
         }
         if let Some(&front) = p.idle.front() {
@@ -201,7 +210,7 @@ impl Sim {
         }
     }
 
-    pub(crate) fn on_idle_reap(&mut self, pool: u32) {
+    pub(crate) fn on_idle_reap<const P: bool>(&mut self, pool: u32) {
         let svc = u32::from(self.pools[pool].svc);
         let (Some(timeout), min_idle) = (self.cfgs[svc].idle_timeout, self.cfgs[svc].min_idle)
         else {
@@ -220,30 +229,31 @@ impl Sim {
             }
             self.pools[pool].idle.pop_front();
             self.levels.idle.add(self.now, -1);
-            self.close(front);
+            self.close::<P>(front);
         }
-        self.arm_reap(pool);
+        self.arm_reap::<P>(pool);
     }
 
     /// Puts an available connection to use: the oldest waiter, else idle.
     /// With `busy`, it is still counted as lent (it comes back from a
     /// request), and stays so if a waiter takes it.
     #[inline(always)]
-    pub(crate) fn hand_over(&mut self, conn: u32, busy: bool) {
+    pub(crate) fn hand_over<const P: bool>(&mut self, conn: u32, busy: bool) {
         let pool = self.conns[conn].pool;
-        if let Some(w) = self.pop_waiter(pool) {
-            self.served(self.pools[pool].svc, w.start);
+        if let Some(w) = self.pop_waiter::<P>(pool) {
+            let svc = if P { 0 } else { self.pools[pool].svc };
+            self.served::<P>(svc, w.start);
             if !busy {
-                self.count_busy(pool, 1);
+                self.count_busy::<P>(pool, 1);
             }
-            self.lend(conn, w.req);
+            self.lend::<P>(conn, w.req);
             return;
         }
         if busy {
-            self.count_busy(pool, -1);
+            self.count_busy::<P>(pool, -1);
         }
-        if self.pools[pool].draining {
-            self.close(conn);
+        if !P && self.pools[pool].draining {
+            self.close::<P>(conn);
             return;
         }
         let c = &mut self.conns[conn];
@@ -251,7 +261,7 @@ impl Sim {
         c.state = ConnState::Idle;
         self.pools[pool].idle.push_back(conn);
         self.levels.idle.add(self.now, 1);
-        self.arm_reap(pool);
+        self.arm_reap::<P>(pool);
     }
 
     /// Takes every idle connection out of `pool`, for `f` to close or orphan.
@@ -297,6 +307,6 @@ impl Sim {
             return;
         }
         self.svcs[c.req as usize].orphans -= 1;
-        self.close(conn);
+        self.close::<false>(conn);
     }
 }

@@ -160,13 +160,9 @@ pub struct Req {
     pub user: u32,
     /// Its serverless function instance, or [`NONE`].
     pub func: u32,
-    /// The connection a transaction holds (valid while it holds one).
-    pub tx_conn: u32,
     /// Its resolution matters beyond the counters (a user, a function, a
     /// retry policy or breaker).
     pub hooks: bool,
-    /// The backoff slept before this attempt, ns.
-    pub sleep_ns: u64,
     /// Connections being opened for it.
     pub opening: u32,
     /// Outcome so far.
@@ -175,6 +171,16 @@ pub struct Req {
     pub measured: bool,
     /// A `Retry` event is pending.
     pub retry_armed: bool,
+}
+
+/// What a few requests need beyond [`Req`], kept beside the slab (indexed
+/// like it) so the common request stays small.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ReqExtra {
+    /// The connection a transaction holds (checked against its owner).
+    pub tx_conn: u32,
+    /// The backoff slept before the current attempt, ns.
+    pub sleep_ns: u64,
 }
 
 /// A vector of reusable slots.
@@ -254,5 +260,28 @@ impl<T> std::ops::IndexMut<u32> for Slab<T> {
         );
         // SAFETY: as for `index`.
         unsafe { self.items.get_unchecked_mut(i as usize) }
+    }
+}
+
+/// Tables indexed by a service or database number, which validation
+/// bounds, index like the slab: unchecked, with the check kept in debug and
+/// test builds.
+impl<T> std::ops::Index<usize> for Slab<T> {
+    type Output = T;
+    #[inline(always)]
+    fn index(&self, i: usize) -> &T {
+        debug_assert!(i < self.items.len(), "table index {i} out of range");
+        // SAFETY: as for the `u32` index: callers pass service and database
+        // numbers, which are below the table's length by construction.
+        unsafe { self.items.get_unchecked(i) }
+    }
+}
+
+impl<T> std::ops::IndexMut<usize> for Slab<T> {
+    #[inline(always)]
+    fn index_mut(&mut self, i: usize) -> &mut T {
+        debug_assert!(i < self.items.len(), "table index {i} out of range");
+        // SAFETY: as for `index`.
+        unsafe { self.items.get_unchecked_mut(i) }
     }
 }

@@ -158,7 +158,7 @@ impl Sim {
                 px.wait.record(0);
             }
             self.bind(conn, s);
-            self.run_query(conn);
+            self.run_query::<false>(conn);
             return;
         }
         if in_window {
@@ -258,7 +258,7 @@ impl Sim {
             }
             self.levels.proxy_waiting.add(now, -1);
             self.bind(w.conn, server);
-            self.run_query(w.conn);
+            self.run_query::<false>(w.conn);
             return;
         }
         let px = px!(self);
@@ -420,7 +420,7 @@ impl Sim {
         self.fail(c.req, Cause::QueryWaitTimeout);
         let id = c.req;
         self.drop_lent(conn, false);
-        self.capacity_freed(c.pool);
+        self.capacity_freed::<false>(c.pool);
         self.maybe_free(id);
     }
 

@@ -33,6 +33,8 @@ pub struct Cpu {
     contended: bool,
     /// Running queries.
     active: u64,
+    /// The rate every running query progresses at, for `active` and `cores`.
+    rate: f64,
     vtime: f64,
     last: Time,
     heap: BinaryHeap<Tagged>,
@@ -56,6 +58,7 @@ impl Cpu {
             kappa,
             contended: sigma != 0.0 || kappa != 0.0,
             active: 0,
+            rate: 1.0,
             vtime: 0.0,
             last: 0,
             heap: BinaryHeap::new(),
@@ -63,7 +66,14 @@ impl Cpu {
         }
     }
 
-    fn rate(&self) -> f64 {
+    /// Recomputes the rate for the current `active` and `cores`; the rate
+    /// changes only with them, so it is cached instead of recomputed at each
+    /// advance.
+    fn update_rate(&mut self) {
+        self.rate = self.compute_rate();
+    }
+
+    fn compute_rate(&self) -> f64 {
         let a = self.active as f64;
         let share = if a <= self.cores { 1.0 } else { self.cores / a };
         if self.contended && a > 1.0 {
@@ -82,12 +92,13 @@ impl Cpu {
     pub fn set_cores(&mut self, now: Time, cores: Option<u32>) {
         self.advance(now);
         self.cores = cores.map_or(f64::INFINITY, f64::from);
+        self.update_rate();
     }
 
     /// Moves the virtual clock up to `now`.
     pub fn advance(&mut self, now: Time) {
         if self.active > 0 {
-            self.vtime += (now - self.last) as f64 * self.rate();
+            self.vtime += (now - self.last) as f64 * self.rate;
         }
         self.last = now;
     }
@@ -98,6 +109,7 @@ impl Cpu {
         let tag = self.vtime + work_ns as f64;
         self.heap.push(Reverse((tag.to_bits(), conn, seq)));
         self.active += 1;
+        self.update_rate();
     }
 
     /// Forgets a cancelled query; its heap entry is skipped later.
@@ -105,6 +117,7 @@ impl Cpu {
         self.advance(now);
         debug_assert!(self.active > 0);
         self.active -= 1;
+        self.update_rate();
     }
 
     /// When the next query finishes, given which entries are still live.
@@ -119,7 +132,7 @@ impl Cpu {
         }
         let &Reverse((tag, _, _)) = self.heap.peek()?;
         let left = (f64::from_bits(tag) - self.vtime).max(0.0);
-        Some(now + (left / self.rate()).ceil() as u64)
+        Some(now + (left / self.rate).ceil() as u64)
     }
 
     /// Takes the live query with the smallest tag, which is finishing now.
@@ -129,6 +142,7 @@ impl Cpu {
             if live(conn, seq) {
                 self.vtime = self.vtime.max(f64::from_bits(tag));
                 self.active -= 1;
+                self.update_rate();
                 return Some((conn, seq));
             }
         }

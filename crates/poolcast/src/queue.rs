@@ -154,7 +154,7 @@ impl EventQueue {
     }
 
     /// Finishes the event taken by [`EventQueue::pop_before`].
-    #[inline]
+    #[inline(always)]
     pub fn settle(&mut self) {
         if self.top_taken {
             self.top_taken = false;

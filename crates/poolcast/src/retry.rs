@@ -125,7 +125,7 @@ impl Sim {
         let r = self.reqs[id];
         let svc = u32::from(r.svc);
         let k = u32::from(r.attempt) + 1;
-        let sleep = self.backoff(svc, k, r.sleep_ns as f64);
+        let sleep = self.backoff(svc, k, self.extra(id).sleep_ns as f64);
         let sleep_ns = crate::dist::to_ns(sleep);
         let epoch = self.reqs.next_free().map_or(0, |i| self.reqs[i].epoch);
         let new = self.reqs.insert(Req {
@@ -147,13 +147,12 @@ impl Sim {
             reached_pool: false,
             user: r.user,
             func: r.func,
-            tx_conn: NONE,
             hooks: r.hooks,
-            sleep_ns,
         });
         if self.replicas > 0 {
             self.grow_spread(new);
         }
+        self.extra_mut(new).sleep_ns = sleep_ns;
         if r.measured {
             self.stats.counters.retries += 1;
             self.stats.counters.req_attempts += 1;
@@ -198,11 +197,11 @@ impl Sim {
             return;
         }
         if home == NONE {
-            let pool = self.pick_pool(svc, user);
+            let pool = self.pick_pool::<false>(svc, user);
             let r = &mut self.reqs[id];
             (r.home, r.pool) = (pool, pool);
         }
-        self.begin(id);
+        self.begin::<false>(id);
     }
 
     /// Whether `svc`'s breaker is open now.

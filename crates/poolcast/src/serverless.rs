@@ -16,7 +16,7 @@ impl Sim {
     pub(crate) fn function_request(&mut self, svc: u32, user: u32, measured: bool) {
         match self.take_function(svc, measured) {
             Some((pool, func, cold)) => {
-                let id = self.new_request(svc, pool, measured, user, func);
+                let id = self.new_request::<false>(svc, pool, measured, user, func);
                 self.start_on_function(id, cold);
             }
             None => self.reject(svc, user, measured, Cause::Throttled),
@@ -66,7 +66,7 @@ impl Sim {
         self.svcs[svc as usize] = st;
         self.levels.instances.add(self.now, 1);
         for p in pool..=pool + self.replicas {
-            self.replenish(p);
+            self.replenish::<false>(p);
         }
         let cold = self.cfgs[svc]
             .serverless
@@ -77,7 +77,7 @@ impl Sim {
 
     pub(crate) fn start_on_function(&mut self, id: u32, cold: u64) {
         if cold == 0 {
-            self.begin(id);
+            self.begin::<false>(id);
         } else {
             let epoch = self.reqs[id].epoch;
             self.queue
@@ -88,7 +88,7 @@ impl Sim {
     pub(crate) fn on_cold_start_done(&mut self, id: u32, epoch: u32) {
         let r = &self.reqs[id];
         if r.epoch == epoch && r.state == ReqState::Active {
-            self.begin(id);
+            self.begin::<false>(id);
         }
     }
 
@@ -125,7 +125,7 @@ impl Sim {
             for c in idle {
                 self.conns[c].idle_since += frozen;
             }
-            self.arm_reap(p);
+            self.arm_reap::<false>(p);
         }
     }
 
@@ -141,7 +141,7 @@ impl Sim {
         let opening = (pool..=pool + self.replicas)
             .any(|p| self.pools[p].total as usize > self.pools[p].idle.len());
         if opening {
-            let again = self.dbs[0].cfg.connect_ns.max(1_000_000);
+            let again = self.dbs[0u32].cfg.connect_ns.max(1_000_000);
             self.queue
                 .push(self.now + again, Event::Reclaim { svc, func, epoch });
             return;
@@ -160,7 +160,7 @@ impl Sim {
         for p in (pool..=pool + self.replicas).rev() {
             for conn in self.take_idle(p) {
                 if linger == 0 {
-                    self.close(conn);
+                    self.close::<false>(conn);
                 } else {
                     self.orphan(conn, svc);
                 }

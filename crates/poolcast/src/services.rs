@@ -6,6 +6,7 @@ use std::collections::VecDeque;
 
 use rand::RngExt;
 
+use crate::config::{SPECIAL_RETRY, SPECIAL_SERVERLESS};
 use crate::engine::Sim;
 use crate::pool::{NONE, Req, ReqState, Slab};
 use crate::queue::Time;
@@ -79,51 +80,73 @@ impl Sim {
     /// A new request of service `svc` (from closed-loop `user`, or
     /// [`NONE`] for an open-loop arrival) enters the system.
     #[inline(always)]
-    pub(crate) fn start_request(&mut self, svc: u32, user: u32) {
+    pub(crate) fn start_request<const P: bool>(&mut self, svc: u32, user: u32) {
         let measured = self.stats.in_window(self.now);
         self.stats.tally.arrived += 1;
         self.stats.tl_arrival();
-        if measured {
-            self.stats.counters.req_attempts += 1;
+        if !P {
+            // A plain scenario has no retries: its attempts are its arrivals.
+            self.stats.counters.req_attempts += u64::from(measured);
         }
-        if self.multi {
+        if !P && self.multi {
             let st = &mut self.stats.svcs[svc as usize];
             st.arrived += 1;
             if measured {
                 st.req_attempts += 1;
             }
         }
-        if self.cfgs[svc].retry.is_some() {
-            self.fill_budget(svc);
-        }
-        if self.breaker_open(svc) {
-            self.reject(svc, user, measured, Cause::BreakerOpen);
+        if !P && self.cfgs[svc].special != 0 {
+            self.start_special(svc, user, measured);
             return;
         }
-        if self.cfgs[svc].serverless.is_some() {
+        let pool = self.pick_pool::<P>(svc, user);
+        let id = self.new_request::<P>(svc, pool, measured, user, NONE);
+        self.begin::<P>(id);
+    }
+
+    /// A new request of a service with retries, a breaker, or functions.
+    #[inline(never)]
+    fn start_special(&mut self, svc: u32, user: u32, measured: bool) {
+        let special = self.cfgs[svc].special;
+        if special & SPECIAL_RETRY != 0 {
+            self.fill_budget(svc);
+            if self.breaker_open(svc) {
+                self.reject(svc, user, measured, Cause::BreakerOpen);
+                return;
+            }
+        }
+        if special & SPECIAL_SERVERLESS != 0 {
             self.function_request(svc, user, measured);
             return;
         }
-        let pool = self.pick_pool(svc, user);
-        let id = self.new_request(svc, pool, measured, user, NONE);
-        self.begin(id);
+        let pool = self.pick_pool::<false>(svc, user);
+        let id = self.new_request::<false>(svc, pool, measured, user, NONE);
+        self.begin::<false>(id);
     }
 
     /// The primary pool a new request of `svc` lands in: uniformly among
     /// the live ones, or among its user's instance's.
     #[inline(always)]
-    pub(crate) fn pick_pool(&mut self, svc: u32, user: u32) -> u32 {
-        if user != NONE {
+    pub(crate) fn pick_pool<const P: bool>(&mut self, svc: u32, user: u32) -> u32 {
+        if !P && user != NONE {
             return self.user_pool(svc, user);
         }
-        let live = &self.svcs[svc as usize].live;
-        let n = live.len() as u32;
+        // A plain scenario's pools are its live ones, numbered from 0.
+        let n = if P {
+            self.pools.items.len() as u32
+        } else {
+            self.svcs[svc as usize].live.len() as u32
+        };
         let i = if n == 1 {
             0
         } else {
             self.rng.rng.random_range(0..n)
         };
-        self.svcs[svc as usize].live[i as usize]
+        if P {
+            i
+        } else {
+            self.svcs[svc as usize].live[i as usize]
+        }
     }
 
     /// A request refused before it reached a pool (breaker open, throttled):
@@ -149,9 +172,7 @@ impl Sim {
             reached_pool: false,
             user,
             func: NONE,
-            tx_conn: NONE,
-            hooks: user != NONE || self.cfgs[svc].retry.is_some(),
-            sleep_ns: 0,
+            hooks: user != NONE || self.cfgs[svc].special & SPECIAL_RETRY != 0,
         });
         self.fail(id, cause);
         self.maybe_free(id);

@@ -10,6 +10,7 @@
 use std::collections::BTreeMap;
 
 use crate::hist::LogHist;
+use crate::pool::Slab;
 use crate::queue::Time;
 use crate::report::{Series, Timeline};
 use crate::scenario::{Cause, Scenario};
@@ -221,9 +222,9 @@ pub struct Stats {
     wait_max: u64,
     pub latency: LogHist,
     /// Per database: the primary, then the replicas.
-    pub dbs: Vec<DbStat>,
+    pub dbs: Slab<DbStat>,
     /// Per service, when there is more than one.
-    pub svcs: Vec<crate::svcstats::SvcStats>,
+    pub svcs: Slab<crate::svcstats::SvcStats>,
     at_warmup: Option<Areas>,
     /// The next warmup end or bucket edge (`Time::MAX` when none is left).
     next_mark: Time,
@@ -248,8 +249,8 @@ impl Stats {
             wait: LogHist::default(),
             wait_max: 0,
             latency: LogHist::default(),
-            dbs: vec![DbStat::default(); dbs],
-            svcs: Vec::new(),
+            dbs: Slab::from_vec(vec![DbStat::default(); dbs]),
+            svcs: Slab::default(),
             at_warmup: (warmup == 0).then(Areas::default),
             next_mark: 0,
             timeline: TimelineBuilder::new(end),
@@ -295,18 +296,18 @@ impl Stats {
             if mark == self.warmup && self.at_warmup.is_none() {
                 self.at_warmup = Some(areas);
                 self.tally_at_warmup = self.tally;
-                for db in &mut self.dbs {
+                for db in &mut self.dbs.items {
                     db.tally_at_warmup = db.tally;
                     db.cores_at_warmup = db.busy_cores.area(mark);
                 }
-                for svc in &mut self.svcs {
+                for svc in &mut self.svcs.items {
                     svc.snapshot(mark);
                 }
                 self.wait.subtract(&self.timeline.wait);
             }
             if mark == self.timeline.bucket_end {
                 let window = self.at_warmup.is_some().then_some(&mut self.wait);
-                self.timeline.close(&areas, window, &mut self.dbs);
+                self.timeline.close(&areas, window, &mut self.dbs.items);
             }
             self.next_mark = self.compute_next_mark();
         }
@@ -390,7 +391,9 @@ impl Stats {
             primary_pools: d.primary_pools as f64 / width,
         };
         let tally = self.tally.minus(&self.tally_at_warmup);
-        let timeline = self.timeline.finish(&at_end, &mut self.wait, &mut self.dbs);
+        let timeline = self
+            .timeline
+            .finish(&at_end, &mut self.wait, &mut self.dbs.items);
         self.wait.set_max(self.wait_max);
         (timeline, means, tally)
     }
@@ -409,6 +412,7 @@ impl Stats {
     /// Per-bucket peak connections of each database; after [`Stats::finish`].
     pub fn db_series(&self) -> BTreeMap<String, Vec<u64>> {
         self.dbs
+            .items
             .iter()
             .enumerate()
             .map(|(i, d)| (Scenario::database_name(i as u32), d.series.clone()))

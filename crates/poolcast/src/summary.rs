@@ -70,7 +70,7 @@ pub(crate) fn build(sim: &mut Sim) -> Report {
         c.timed_out,
         c.failed,
         &c.by_cause,
-        c.req_attempts,
+        if sim.plain { t.arrived } else { c.req_attempts },
         c.retries,
     );
     let acquire = Acquire {

@@ -191,7 +191,7 @@ impl Sim {
         self.levels.instances.add(self.now, 1);
         let per = self.cfgs[svc].pools_per_instance * (1 + self.replicas);
         for p in first..first + per {
-            self.replenish(p);
+            self.replenish::<false>(p);
         }
     }
 
@@ -209,7 +209,7 @@ impl Sim {
             let primary = self.pools[p].primary;
             self.pools[p].draining = true;
             for conn in self.take_idle(p) {
-                self.close(conn);
+                self.close::<false>(conn);
             }
             self.levels.capacity.add(self.now, -max_size);
             if primary {
@@ -246,7 +246,7 @@ impl Sim {
         for p in 0..self.pools.items.len() as u32 {
             let pool = &self.pools[p];
             if !pool.gone && !pool.draining && pool.frozen_at.is_none() {
-                self.capacity_freed(p);
+                self.capacity_freed::<false>(p);
             }
         }
         if !down && let Some(px) = &self.proxy {
@@ -314,7 +314,7 @@ impl Sim {
                 self.fail(id, Cause::ConnectionLost);
                 self.proxy_unbind(conn);
                 self.drop_lent(conn, false);
-                self.capacity_freed(c.pool);
+                self.capacity_freed::<false>(c.pool);
                 self.maybe_free(id);
             }
             _ => self.proxy_unbind(conn),
@@ -328,7 +328,7 @@ impl Sim {
             ConnState::Idle => {
                 self.pools[c.pool].idle.retain(|&x| x != conn);
                 self.levels.idle.add(self.now, -1);
-                self.close(conn);
+                self.close::<false>(conn);
             }
             ConnState::Lent => {
                 let id = c.req;
@@ -352,7 +352,7 @@ impl Sim {
             }
             ConnState::Orphan => {
                 self.svcs[c.req as usize].orphans -= 1;
-                self.close(conn);
+                self.close::<false>(conn);
             }
             ConnState::Closed => {}
         }

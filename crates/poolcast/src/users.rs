@@ -18,7 +18,7 @@ impl Sim {
     /// Creates every closed-loop service's users and schedules their first
     /// requests.
     pub(crate) fn start_users(&mut self) {
-        for svc in 0..self.svcs.len() {
+        for svc in 0..self.svcs.items.len() {
             let Some(closed) = &self.cfgs[svc as u32].closed else {
                 continue;
             };
@@ -53,7 +53,7 @@ impl Sim {
             return;
         }
         u.sent += 1;
-        self.start_request(svc, user);
+        self.start_request::<false>(svc, user);
     }
 
     /// The primary pool a user's request lands in: one of its instance's,
