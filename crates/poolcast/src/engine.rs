@@ -141,8 +141,7 @@ impl Sim {
             let instances = cfg.instances;
             if cfg.serverless.is_none() {
                 for _ in 0..instances {
-                    let first = self.pools.items.len() as u32;
-                    self.add_pools(svc as u16, &mut state);
+                    let first = self.add_pools(svc as u16, &mut state);
                     state.insts.push(Instance { first, live: true });
                 }
                 self.levels.instances.add(0, i64::from(instances));
@@ -175,22 +174,34 @@ impl Sim {
 
     /// Adds one instance's pools (its primary pools and their siblings) to
     /// service `svc`, live.
-    pub(crate) fn add_pools(&mut self, svc: u16, state: &mut SvcState) {
+    ///
+    /// An instance's pools are contiguous and returned by their first. A
+    /// long-lived instance's are appended; a function's reuse the slots of a
+    /// reclaimed function (only functions free pools, a whole group at a
+    /// time, so the free slots come back as one group in order).
+    pub(crate) fn add_pools(&mut self, svc: u16, state: &mut SvcState) -> u32 {
         let cfg = &self.cfgs[u32::from(svc)];
-        let groups = if cfg.serverless.is_some() {
-            1
-        } else {
-            cfg.pools_per_instance
-        };
+        let function = cfg.serverless.is_some();
+        let groups = if function { 1 } else { cfg.pools_per_instance };
         let max_size = cfg.max_size;
+        let mut first = None;
+        let mut k = 0;
         for _ in 0..groups {
             for db in 0..=self.replicas {
-                let pool = self.pools.insert(Pool {
+                let p = Pool {
                     svc,
                     db: db as u8,
                     primary: db == 0,
                     ..Pool::default()
-                });
+                };
+                let pool = if function {
+                    self.pools.insert(p)
+                } else {
+                    self.pools.push(p)
+                };
+                let f = *first.get_or_insert(pool);
+                debug_assert_eq!(pool, f + k, "an instance's pools are contiguous");
+                k += 1;
                 if db == 0 {
                     state.live.push(pool);
                     self.levels.primary_pools.add(self.now, 1);
@@ -203,6 +214,7 @@ impl Sim {
                 }
             }
         }
+        first.unwrap_or(0)
     }
 
     fn start(&mut self) {

@@ -221,6 +221,12 @@ impl<T> Slab<T> {
         }
     }
 
+    /// Puts `item` in a new slot at the end, whatever is free.
+    pub fn push(&mut self, item: T) -> u32 {
+        self.items.push(item);
+        (self.items.len() - 1) as u32
+    }
+
     /// The slot the next `insert` will reuse, if any.
     #[inline]
     pub fn next_free(&self) -> Option<u32> {

@@ -54,8 +54,7 @@ impl Sim {
             epoch,
         });
         let before = st.live.len();
-        self.add_pools(svc as u16, &mut st);
-        let pool = st.live[before];
+        let pool = self.add_pools(svc as u16, &mut st);
         st.live.truncate(before);
         st.funcs[func].pool = pool;
         let funcs = u64::from(st.busy_funcs) + st.warm.len() as u64;

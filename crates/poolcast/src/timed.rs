@@ -184,8 +184,7 @@ impl Sim {
     /// A new instance with fresh pools (`min_idle` opened at once).
     fn add_instance(&mut self, svc: u32) {
         let mut st = std::mem::take(&mut self.svcs[svc as usize]);
-        let first = self.pools.items.len() as u32;
-        self.add_pools(svc as u16, &mut st);
+        let first = self.add_pools(svc as u16, &mut st);
         st.insts.push(Instance { first, live: true });
         self.svcs[svc as usize] = st;
         self.levels.instances.add(self.now, 1);
