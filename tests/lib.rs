@@ -50,6 +50,39 @@ pub fn assert_agrees(what: &str, xs: &[f64], want: f64, max_rel_se: f64) {
     eprintln!("{what}: simulated {mean:.5} +- {se:.2e}, theory {want:.5}");
 }
 
+/// Erlang B: the probability that an arrival finds all `c` servers busy
+/// in a loss system with offered load `a` (the recursion
+/// B(k) = a B(k-1) / (k + a B(k-1)), B(0) = 1).
+pub fn erlang_b(c: u32, a: f64) -> f64 {
+    let mut b = 1.0;
+    for k in 1..=c {
+        b = a * b / (f64::from(k) + a * b);
+    }
+    b
+}
+
+/// The finite-source queue M/M/c//U (the machine-repairman model): `users`
+/// each think for an exponential time of mean `think` and then ask for one
+/// of `c` servers for an exponential time of mean `service` (same units).
+/// Returns (throughput, mean wait for a server).
+pub fn machine_repairman(users: u32, c: u32, think: f64, service: f64) -> (f64, f64) {
+    // p_n ∝ prod_{k<n} ((U - k)/think) / (min(k + 1, c)/service).
+    let mut p = vec![1.0f64];
+    for k in 0..users {
+        let up = f64::from(users - k) / think;
+        let down = f64::from((k + 1).min(c)) / service;
+        p.push(p[k as usize] * up / down);
+    }
+    let total: f64 = p.iter().sum();
+    let (mut busy, mut in_system) = (0.0, 0.0);
+    for (n, pn) in p.iter().enumerate() {
+        busy += pn / total * f64::from((n as u32).min(c));
+        in_system += pn / total * n as f64;
+    }
+    let throughput = busy / service;
+    (throughput, in_system / throughput - service)
+}
+
 /// Erlang C: probability that an arrival waits in M/M/c with offered load
 /// `a` = lambda/mu (Erlang B recursion, then C = B / (1 - rho (1 - B))).
 pub fn erlang_c(c: u32, a: f64) -> f64 {
@@ -105,6 +138,27 @@ mod tests {
         assert!((erlang_c(1, 0.7) - 0.7).abs() < 1e-12);
         // c = 2, a = 1: C = 1/3 (closed form 2 rho^2 / (1 + rho) with rho = 1/2).
         assert!((erlang_c(2, 1.0) - 1.0 / 3.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn erlang_b_matches_published_values() {
+        // B(10, 5) = 0.018385 and B(1, a) = a / (1 + a) (any Erlang B table).
+        assert!((erlang_b(10, 5.0) - 0.018_385).abs() < 1e-6);
+        assert!((erlang_b(1, 0.5) - 1.0 / 3.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn machine_repairman_reduces_to_known_cases() {
+        // Enough servers: nobody waits, throughput U / (Z + S).
+        let (x, w) = machine_repairman(5, 5, 90.0, 10.0);
+        assert!((x - 5.0 / 100.0).abs() < 1e-12 && w.abs() < 1e-9);
+        // One user, one server: never waits either.
+        let (x, w) = machine_repairman(1, 1, 3.0, 1.0);
+        assert!((x - 0.25).abs() < 1e-12 && w.abs() < 1e-12);
+        // Two users, one server, Z = S = 1: p0:p1:p2 = 1:2:2, throughput
+        // 4/5, mean in system 6/5, response 3/2, wait 1/2.
+        let (x, w) = machine_repairman(2, 1, 1.0, 1.0);
+        assert!((x - 0.8).abs() < 1e-12 && (w - 0.5).abs() < 1e-12);
     }
 
     #[test]
