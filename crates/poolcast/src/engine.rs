@@ -260,6 +260,7 @@ impl Sim {
                 self.done = true;
                 return true;
             };
+            debug_assert!(t >= self.now, "an event scheduled in the past");
             self.stats.advance(t, &self.levels);
             self.now = t;
             self.events += 1;

@@ -184,6 +184,60 @@ impl Sim {
         self.arm_retry(id, pool);
     }
 
+    /// A connect for `id`'s acquisition in `pool` (started at `start`)
+    /// failed after its connect time: the target was down. Without connect
+    /// retries the request fails; with them it is back in line where it
+    /// was: a retry's open left its entry in the queue marked to skip, and
+    /// that entry comes alive again; a first open had no entry, so it
+    /// queues at the head with its acquisition's start (its acquire
+    /// timeout still counts from there).
+    pub(crate) fn open_failed(&mut self, id: u32, pool: u32, epoch: u32, start: Time) {
+        let svc = self.pools[pool].svc;
+        if !self.cfgs[u32::from(svc)].retry_connect {
+            self.fail(id, Cause::DbUnavailable);
+            self.maybe_free(id);
+            return;
+        }
+        let marked = if self.replicas > 0 {
+            let i = self.spread_index(id, pool);
+            self.spread[i].1 > 0
+        } else {
+            self.reqs[id].skip > 0
+        };
+        if marked {
+            self.reqs[id].skip -= 1;
+            if self.replicas > 0 {
+                let i = self.spread_index(id, pool);
+                self.spread[i].1 -= 1;
+            }
+        } else {
+            // The line is in order of start (the acquire timeout looks at
+            // its head only): the entry goes where its start puts it.
+            let waiters = &mut self.pools[pool].waiters;
+            let at = waiters.partition_point(|w| w.start <= start);
+            waiters.insert(
+                at,
+                Waiter {
+                    req: id,
+                    epoch,
+                    start,
+                },
+            );
+            if at == 0
+                && self.pools[pool].timeout_armed
+                && let Some((timeout, _)) = self.cfgs[u32::from(svc)].acquire_timeout
+            {
+                // The armed timer is for a later head.
+                let due = start.saturating_add(timeout).max(self.now);
+                self.queue.push(due, Event::AcquireTimeout { pool });
+            }
+        }
+        self.note_queued::<false>(id, pool, 1);
+        self.inc_waiting::<false>(pool);
+        self.arm_timeout(pool);
+        self.arm_retry(id, pool);
+    }
+
     #[inline(always)]
     fn enqueue<const P: bool>(&mut self, id: u32, pool: u32, start: Time) {
         let epoch = self.reqs[id].epoch;
@@ -333,6 +387,7 @@ impl Sim {
         if let Some(front) = p.waiters.front() {
             p.timeout_armed = true;
             let at = front.start.saturating_add(timeout);
+            debug_assert!(at >= self.now, "an acquire timer in the past");
             self.queue.push(at, Event::AcquireTimeout { pool });
         }
     }

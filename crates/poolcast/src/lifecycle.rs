@@ -124,7 +124,7 @@ impl Sim {
         }
         r.opening -= 1;
         if r.state == ReqState::Active {
-            self.refused(c.req, c.pool, None, Cause::DbUnavailable);
+            self.open_failed(c.req, c.pool, c.req_epoch, c.open_start);
         } else {
             self.maybe_free(c.req);
         }
