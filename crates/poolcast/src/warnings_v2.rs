@@ -301,7 +301,9 @@ fn incidents(r: &Report, out: &mut Vec<String>) {
              reconnect through the proxy."
         ));
     }
-    for inc in &r.incidents {
+    // A scale changes capacity for good: its "recovery" is the load's
+    // business, not a failure that outlasts a trigger.
+    for inc in r.incidents.iter().filter(|i| i.kind != "scale") {
         let lasted = inc.end_s - inc.at_s;
         match inc.recovery_s {
             None => out.push(format!(
