@@ -300,7 +300,9 @@ impl Sim {
         let px = px!(self);
         let cfg = px.cfg;
         let sp = &mut px.pools[db as usize];
-        if sp.opening || px.down {
+        // After a failed login PgBouncer waits server_login_retry before the
+        // next connect.
+        if sp.opening || sp.login_armed || px.down {
             return;
         }
         let head_waited = sp

@@ -246,3 +246,83 @@ impl Sim {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::engine::Sim;
+
+    fn sim(jitter: &str) -> Sim {
+        let s = crate::parse(&format!(
+            r#"{{"version": 2, "services": [{{"name": "a",
+                "retry": {{"max_attempts": 3, "base_ms": 100, "cap_ms": 10000, "jitter": "{jitter}"}}}}]}}"#
+        ))
+        .unwrap();
+        Sim::new(&s)
+    }
+
+    /// Kolmogorov-Smirnov distance of `xs` from the uniform on [lo, hi].
+    fn ks_uniform(mut xs: Vec<f64>, lo: f64, hi: f64) -> f64 {
+        xs.sort_by(f64::total_cmp);
+        let n = xs.len() as f64;
+        xs.iter()
+            .enumerate()
+            .map(|(i, &x)| {
+                let f = ((x - lo) / (hi - lo)).clamp(0.0, 1.0);
+                (f - i as f64 / n).abs().max((f - (i + 1) as f64 / n).abs())
+            })
+            .fold(0.0, f64::max)
+    }
+
+    /// The KS critical distance at a false alarm of 1 in 1,000 (1.95 / sqrt n).
+    fn critical(n: usize) -> f64 {
+        1.95 / (n as f64).sqrt()
+    }
+
+    const N: usize = 20_000;
+
+    #[test]
+    fn no_jitter_sleeps_the_capped_exponential() {
+        let mut s = sim("none");
+        // b = min(cap, base x 2^(k-1)): 100, 200, 400 ms ... capped at 10 s.
+        for (k, want_ms) in [
+            (1, 100.0),
+            (2, 200.0),
+            (3, 400.0),
+            (8, 10_000.0),
+            (20, 10_000.0),
+        ] {
+            assert_eq!(s.backoff(0, k, 0.0), want_ms * 1e6, "retry {k}");
+        }
+    }
+
+    #[test]
+    fn full_jitter_is_uniform_up_to_the_backoff() {
+        let mut s = sim("full");
+        let xs: Vec<f64> = (0..N).map(|_| s.backoff(0, 3, 0.0)).collect();
+        let d = ks_uniform(xs, 0.0, 400e6);
+        assert!(d < critical(N), "KS distance {d}");
+    }
+
+    #[test]
+    fn equal_jitter_is_uniform_on_the_upper_half() {
+        let mut s = sim("equal");
+        let xs: Vec<f64> = (0..N).map(|_| s.backoff(0, 3, 0.0)).collect();
+        assert!(xs.iter().all(|&x| (200e6..=400e6).contains(&x)));
+        let d = ks_uniform(xs, 200e6, 400e6);
+        assert!(d < critical(N), "KS distance {d}");
+    }
+
+    #[test]
+    fn decorrelated_jitter_draws_between_base_and_three_times_the_last_sleep() {
+        let mut s = sim("decorrelated");
+        // The first sleep uses previous = base: uniform on [100, 300] ms.
+        let xs: Vec<f64> = (0..N).map(|_| s.backoff(0, 1, 0.0)).collect();
+        let d = ks_uniform(xs, 100e6, 300e6);
+        assert!(d < critical(N), "KS distance {d}");
+        // Later: uniform on [base, 3 x previous], capped.
+        let xs: Vec<f64> = (0..N).map(|_| s.backoff(0, 2, 1000e6)).collect();
+        let d = ks_uniform(xs, 100e6, 3000e6);
+        assert!(d < critical(N), "KS distance {d}");
+        assert!((0..N).all(|_| s.backoff(0, 5, 9000e6) <= 10_000e6));
+    }
+}
