@@ -4,6 +4,9 @@
 
 use poolcast::Report;
 
+#[path = "random.rs"]
+pub mod random;
+
 /// Parses, validates and runs scenario JSON; panics with the error if invalid.
 pub fn run(json: &str) -> Report {
     let s = poolcast::parse_and_validate(json, poolcast::DEFAULT_MAX_EVENTS)

@@ -152,7 +152,7 @@ fn closed_loop_users_pace_themselves() {
         r#"{"services": [{"workload": {"rate_per_s": null, "arrivals": {"kind": "closed", "users": 5,
             "requests_per_user": 20}}}]}"#,
     );
-    assert_eq!(limited.requests.arrived + 0, limited.requests.completed);
+    assert_eq!(limited.requests.arrived, limited.requests.completed);
     assert!(limited.requests.arrived <= 100);
     // A ramp starts users later: fewer requests in the same window.
     let ramped = with(

@@ -239,3 +239,206 @@ fn the_event_estimate_is_close_to_what_runs_take() {
         );
     }
 }
+
+/// A version-2 scenario of two services with `patch` applied (a JSON
+/// object merged at the top level).
+fn v2(patch: &str) -> String {
+    let mut v: serde_json::Value = serde_json::from_str(
+        r#"{"version": 2, "services": [{"name": "api"}, {"name": "fn", "kind": "serverless"}]}"#,
+    )
+    .unwrap();
+    let p: serde_json::Value = serde_json::from_str(patch).unwrap();
+    for (k, x) in p.as_object().unwrap() {
+        v[k] = x.clone();
+    }
+    v.to_string()
+}
+
+#[test]
+fn version_two_fields_are_named_by_their_path() {
+    check(
+        &v2(
+            r#"{"services": [{"name": "api"}, {"name": "fn", "kind": "serverless", "serverless": {"max_concurrency": 0}}]}"#,
+        ),
+        "services[1].serverless.max_concurrency",
+        "from 1",
+    );
+    check(
+        &v2(r#"{"services": [{"name": "api", "pool": {"max_size": 0}}]}"#),
+        "services[0].pool.max_size",
+        "from 1",
+    );
+    check(
+        &v2(r#"{"services": [{"name": "api", "workload": {"read_fraction": 1.5}}]}"#),
+        "services[0].workload.read_fraction",
+        "from 0 to 1",
+    );
+    check(
+        &v2(r#"{"services": [{"name": "api", "pool": {"max_sise": 3}}]}"#),
+        "services[0].pool.max_sise",
+        "unknown field",
+    );
+    check(
+        &v2(r#"{"database": {"replicas": {"count": 99}}}"#),
+        "database.replicas.count",
+        "from 1 to 16",
+    );
+    check(
+        &v2(r#"{"proxy": {"min_pool_size": 30, "default_pool_size": 20}}"#),
+        "proxy.min_pool_size",
+        "at most proxy.default_pool_size",
+    );
+}
+
+#[test]
+fn version_two_consistency_is_checked() {
+    check(
+        &v2(r#"{"services": [{"name": "api"}, {"name": "api"}]}"#),
+        "services[1].name",
+        "already called",
+    );
+    check(&v2(r#"{"services": []}"#), "services", "at least one");
+    check(
+        &v2(r#"{"services": [{"name": "api", "route": "proxy"}]}"#),
+        "services[0].route",
+        "needs a proxy",
+    );
+    check(
+        &v2(
+            r#"{"services": [{"name": "api", "route": "proxy", "workload": {"query_mode": "transaction"}}],
+               "proxy": {"pool_mode": "statement"}}"#,
+        ),
+        "services[0].workload.query_mode",
+        "statement mode refuses transactions",
+    );
+    check(
+        &v2(
+            r#"{"services": [{"name": "api", "workload": {"arrivals": {"kind": "closed", "users": 5}, "rate_per_s": 10}}]}"#,
+        ),
+        "services[0].workload.rate_per_s",
+        "closed-loop users",
+    );
+    check(
+        &v2(r#"{"services": [{"name": "api", "workload": {"transaction": {"max_wait_ms": 5}}}]}"#),
+        "services[0].workload.transaction",
+        "query_mode \"transaction\"",
+    );
+    check(
+        &v2(r#"{"services": [{"name": "api", "serverless": {}}]}"#),
+        "services[0].serverless",
+        "only a service of kind",
+    );
+    check(
+        &v2(
+            r#"{"services": [{"name": "api", "retry": {"max_attempts": 3, "base_ms": 500, "cap_ms": 100}}]}"#,
+        ),
+        "services[0].retry.cap_ms",
+        "at least base_ms",
+    );
+    check(
+        &v2(
+            r#"{"services": [{"name": "api", "workload": {"query_ms": {"kind": "quantiles", "points": [[0.5, 8], [0.4, 9]]}}}]}"#,
+        ),
+        "services[0].workload.query_ms.points[1]",
+        "q must increase",
+    );
+}
+
+#[test]
+fn events_must_name_what_exists() {
+    check(
+        &v2(r#"{"events": [{"at_s": 5, "kind": "scale", "service": "nope", "instances": 3}]}"#),
+        "events[0].service",
+        "no service is called",
+    );
+    check(
+        &v2(r#"{"events": [{"at_s": 5, "kind": "scale", "service": "fn", "instances": 3}]}"#),
+        "events[0].service",
+        "serverless",
+    );
+    check(
+        &v2(
+            r#"{"events": [{"at_s": 5, "kind": "db_restart", "target": "replica:2", "down_s": 3}]}"#,
+        ),
+        "events[0].target",
+        "no replica 2",
+    );
+    check(
+        &v2(r#"{"events": [{"at_s": 5, "kind": "db_restart", "target": "proxy", "down_s": 3}]}"#),
+        "events[0].target",
+        "no proxy",
+    );
+    check(
+        &v2(
+            r#"{"events": [{"at_s": 5, "kind": "slow_queries", "target": "primary", "factor": 0, "for_s": 3}]}"#,
+        ),
+        "events[0].factor",
+        "from 0.001",
+    );
+    check(
+        &v2(
+            r#"{"events": [{"at_s": 5, "kind": "db_restart", "target": "replica:x", "down_s": 3}]}"#,
+        ),
+        "events[0]",
+        "unknown target",
+    );
+}
+
+#[test]
+fn counts_that_would_freeze_a_page_are_bounded() {
+    let many: Vec<String> = (0..40).map(|i| format!(r#"{{"name": "s{i}"}}"#)).collect();
+    check(
+        &v2(&format!(r#"{{"services": [{}]}}"#, many.join(","))),
+        "services",
+        "at most 32",
+    );
+    check(
+        &v2(
+            r#"{"services": [{"name": "api", "workload": {"arrivals": {"kind": "closed", "users": 10000000}}}]}"#,
+        ),
+        "services[0].workload.arrivals.users",
+        "from 1 to 100000",
+    );
+    // Closed-loop users count in the event estimate too.
+    let json = v2(
+        r#"{"duration_s": 100000, "services": [{"name": "api", "workload": {"arrivals": {"kind": "closed", "users": 100000}}}]}"#,
+    );
+    assert!(matches!(
+        parse_and_validate(&json, DEFAULT_MAX_EVENTS),
+        Err(ScenarioError::TooLarge { .. })
+    ));
+}
+
+#[test]
+fn a_version_one_document_reads_as_one_service_and_writes_back_the_same() {
+    let s = parse_and_validate(
+        r#"{"fleet": {"instances": 3}, "pool": {"max_size": 7}}"#,
+        DEFAULT_MAX_EVENTS,
+    )
+    .unwrap();
+    assert_eq!(s.version, 1);
+    assert_eq!(
+        (s.services.len(), s.app().name.as_str(), s.app().instances),
+        (1, "app", 3)
+    );
+    let text = serde_json::to_string(&s).unwrap();
+    assert!(
+        text.contains("\"fleet\"") && !text.contains("\"services\""),
+        "{text}"
+    );
+    let v2 = serde_json::to_string(&s.to_v2()).unwrap();
+    assert!(
+        v2.contains("\"services\"") && v2.contains("\"version\":2"),
+        "{v2}"
+    );
+    assert_eq!(poolcast::parse(&v2).unwrap().services, s.services);
+    // A document without a version but with services is version 2.
+    let s = parse_and_validate(r#"{"services": [{"name": "x"}]}"#, DEFAULT_MAX_EVENTS).unwrap();
+    assert_eq!(s.version, 2);
+    // Version 1 refuses version 2's fields by name.
+    check(
+        r#"{"version": 1, "services": []}"#,
+        "services",
+        "unknown field",
+    );
+}

@@ -7,6 +7,8 @@
 //!   Chromium, and the end-to-end test of the built page. `.ci/run` runs
 //!   exactly this.
 //! - `cargo xtask install`: only the tools.
+//! - `cargo xtask fuzz [N]`: the fuzz test of the scenario reader with N
+//!   mangled inputs (default 1,000,000; the test suite runs 100,000).
 //!
 //! Installs are idempotent: a tool already present at the right version is
 //! left alone. Versions: wasm-bindgen from Cargo.lock, Trunk pinned below.
@@ -24,8 +26,9 @@ fn main() -> ExitCode {
         Some("serve") => serve(&args[1..]),
         Some("test") => test(),
         Some("install") => install(true),
+        Some("fuzz") => fuzz(args.get(1).map(String::as_str).unwrap_or("1000000")),
         _ => {
-            eprintln!("usage: cargo xtask serve [--port N] | test | install");
+            eprintln!("usage: cargo xtask serve [--port N] | test | install | fuzz [N]");
             return ExitCode::from(2);
         }
     };
@@ -123,6 +126,27 @@ fn install(browser: bool) -> Result<(), String> {
         )?;
     }
     Ok(())
+}
+
+/// Runs the fuzz test with `n` inputs, optimised.
+fn fuzz(n: &str) -> Result<(), String> {
+    n.parse::<u64>()
+        .map_err(|_| format!("fuzz takes a number of inputs, got {n:?}"))?;
+    let mut tally = Tally::default();
+    tally.tests(
+        "cargo",
+        &[
+            "test",
+            "--release",
+            "-p",
+            "poolcast-tests",
+            "--test",
+            "fuzz",
+            "--",
+            "--nocapture",
+        ],
+        &[("POOLCAST_FUZZ_N", n)],
+    )
 }
 
 fn serve(args: &[String]) -> Result<(), String> {

@@ -127,6 +127,10 @@ impl Sim {
             done: false,
             scenario: s,
         };
+        for db in 0..ndb {
+            let cores = sim.dbs[db].cfg.cores.map_or(0, u64::from);
+            sim.stats.dbs[db as usize].cores.set(0, cores);
+        }
         sim.build_services();
         sim.start();
         sim

@@ -386,8 +386,9 @@ impl Sim {
         }
         if let Some(front) = p.waiters.front() {
             p.timeout_armed = true;
-            let at = front.start.saturating_add(timeout);
-            debug_assert!(at >= self.now, "an acquire timer in the past");
+            // A waiter back in line after a failed connect may be past its
+            // deadline already: it times out at once.
+            let at = front.start.saturating_add(timeout).max(self.now);
             self.queue.push(at, Event::AcquireTimeout { pool });
         }
     }

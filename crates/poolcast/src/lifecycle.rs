@@ -136,23 +136,31 @@ impl Sim {
         if P || c.state != ConnState::Orphan {
             self.pools[c.pool].total -= 1;
         }
-        if !P && c.proxied {
+        // A doomed connect never counted where it was going.
+        if !P && c.doomed {
+        } else if !P && c.proxied {
             self.proxy_client_closed(conn);
-        } else if P || !c.doomed {
+        } else {
             self.stats.db_conns(c.db, -1);
         }
+        let orphan = c.state == ConnState::Orphan;
         let c = &mut self.conns[conn];
+        let pool = c.pool;
         c.state = ConnState::Closed;
         c.in_query = false;
         c.qseq = c.qseq.wrapping_add(1);
         self.conns.remove(conn);
+        if !P && !orphan {
+            self.retire_if_drained(pool);
+        }
     }
 
     /// Opens connections until the pool holds `min_idle`.
     pub(crate) fn replenish<const P: bool>(&mut self, pool: u32) {
         let p = &self.pools[pool];
         let min_idle = self.cfgs[u32::from(p.svc)].min_idle;
-        if p.draining {
+        // A reclaimed function's pool (a stale timer's) opens nothing.
+        if !P && (p.draining || p.gone) {
             return;
         }
         while self.pools[pool].total < min_idle {
@@ -165,7 +173,7 @@ impl Sim {
 
     fn arm_replenish(&mut self, pool: u32) {
         let p = &mut self.pools[pool];
-        if !p.replenish_armed && !p.draining {
+        if !p.replenish_armed && !p.draining && !p.gone {
             p.replenish_armed = true;
             let retry_ns = self.cfgs[u32::from(p.svc)].retry_ns;
             self.queue
@@ -176,6 +184,9 @@ impl Sim {
     /// A connection of `pool` was closed: reopen for `min_idle` or a waiter.
     pub(crate) fn capacity_freed<const P: bool>(&mut self, pool: u32) {
         let p = &self.pools[pool];
+        if !P && p.gone {
+            return;
+        }
         let cfg = &self.cfgs[u32::from(p.svc)];
         let (min_idle, max_size) = (cfg.min_idle, cfg.max_size);
         if p.total < min_idle && !p.draining {

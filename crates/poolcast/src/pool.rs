@@ -32,6 +32,8 @@ pub struct Pool {
     pub frozen_at: Option<Time>,
     /// Removed (its function was reclaimed); the slot waits for reuse.
     pub gone: bool,
+    /// Drained: it left the capacity totals.
+    pub retired: bool,
     /// Idle connections; push and pop at the back, reap at the front.
     pub idle: VecDeque<u32>,
     /// Waiting acquisitions, oldest first; may hold stale entries.

@@ -433,10 +433,13 @@ impl Sim {
         if sp.reap_armed {
             return;
         }
+        // Idle connections close by idle timeout only above min_pool_size;
+        // a deadline that closes nothing would fire again at once.
+        let above_min = sp.total > cfg.min_pool_size;
         let mut at = Time::MAX;
         for &s in &sp.idle {
             let sc = &px.servers[s];
-            if let Some(t) = cfg.idle_timeout {
+            if let Some(t) = cfg.idle_timeout.filter(|_| above_min) {
                 at = at.min(sc.idle_since.saturating_add(t));
             }
             if let Some(l) = cfg.lifetime {

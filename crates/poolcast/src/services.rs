@@ -174,6 +174,9 @@ impl Sim {
             func: NONE,
             hooks: user != NONE || self.cfgs[svc].special & SPECIAL_RETRY != 0,
         });
+        if self.replicas > 0 {
+            self.grow_spread(id);
+        }
         self.fail(id, cause);
         self.maybe_free(id);
     }

@@ -186,6 +186,9 @@ pub struct DbStat {
     /// Cores in use: min(queries running, cores).
     pub busy_cores: Level,
     cores_at_warmup: u128,
+    /// Cores in force (changed by `cores` events).
+    pub cores: Level,
+    cores_in_force_at_warmup: u128,
     /// Client connections it holds, open or opening.
     pub conns: u64,
     /// Most connections at any moment of the run.
@@ -202,6 +205,8 @@ pub struct DbWindow {
     pub tally: DbTally,
     pub peak: u64,
     pub busy_cores: f64,
+    /// Time-average cores in force.
+    pub cores: f64,
 }
 
 /// Everything measured while the engine runs.
@@ -299,6 +304,7 @@ impl Stats {
                 for db in &mut self.dbs.items {
                     db.tally_at_warmup = db.tally;
                     db.cores_at_warmup = db.busy_cores.area(mark);
+                    db.cores_in_force_at_warmup = db.cores.area(mark);
                 }
                 for svc in &mut self.svcs.items {
                     svc.snapshot(mark);
@@ -406,6 +412,7 @@ impl Stats {
             tally: d.tally.minus(&d.tally_at_warmup),
             peak: d.peak,
             busy_cores: (d.busy_cores.area(self.end) - d.cores_at_warmup) as f64 / width,
+            cores: (d.cores.area(self.end) - d.cores_in_force_at_warmup) as f64 / width,
         }
     }
 

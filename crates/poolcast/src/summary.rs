@@ -133,7 +133,8 @@ fn database(sim: &Sim, db: usize) -> DatabaseReport {
         peak_connections: w.peak,
         too_many_clients: w.tally.too_many_clients,
         statement_timeouts: w.tally.statement_timeouts,
-        core_utilization: cfg.cores.map(|k| w.busy_cores / f64::from(k)),
+        // Over the cores in force on average (a `cores` event changes them).
+        core_utilization: cfg.cores.map(|_| fraction(w.busy_cores, w.cores)),
         mean_query_ms: if w.tally.queries == 0 {
             0.0
         } else {

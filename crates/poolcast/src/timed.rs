@@ -152,7 +152,9 @@ impl Sim {
         if let Some(cpu) = self.dbs[db].cpu.as_mut() {
             cpu.set_cores(self.now, cores);
             let busy = cpu.busy_cores();
-            self.stats.dbs[db as usize].busy_cores.set(self.now, busy);
+            let st = &mut self.stats.dbs[db as usize];
+            st.busy_cores.set(self.now, busy);
+            st.cores.set(self.now, cores.map_or(0, u64::from));
             self.ps_dirty |= 1 << db;
         }
     }
@@ -203,22 +205,33 @@ impl Sim {
         let per = self.cfgs[svc].pools_per_instance * (1 + self.replicas);
         st.live.retain(|&p| p < first || p >= first + per);
         self.levels.instances.add(self.now, -1);
-        let max_size = i64::from(self.cfgs[svc].max_size);
         for p in first..first + per {
-            let primary = self.pools[p].primary;
             self.pools[p].draining = true;
             for conn in self.take_idle(p) {
                 self.close::<false>(conn);
             }
-            self.levels.capacity.add(self.now, -max_size);
-            if primary {
-                self.levels.primary_pools.add(self.now, -1);
-            }
-            if self.multi {
-                let s = &mut self.stats.svcs[svc as usize];
-                s.capacity.add(self.now, -max_size);
-                s.primary_pools.add(self.now, -i64::from(primary));
-            }
+            self.retire_if_drained(p);
+        }
+    }
+
+    /// A draining pool whose last connection closed leaves the capacity
+    /// totals (until then its lent connections still count as busy).
+    pub(crate) fn retire_if_drained(&mut self, p: u32) {
+        let pool = &self.pools[p];
+        if !pool.draining || pool.retired || pool.total > 0 || pool.waiting > 0 {
+            return;
+        }
+        let (svc, primary) = (usize::from(pool.svc), pool.primary);
+        self.pools[p].retired = true;
+        let max_size = i64::from(self.cfgs[svc].max_size);
+        self.levels.capacity.add(self.now, -max_size);
+        if primary {
+            self.levels.primary_pools.add(self.now, -1);
+        }
+        if self.multi {
+            let s = &mut self.stats.svcs[svc];
+            s.capacity.add(self.now, -max_size);
+            s.primary_pools.add(self.now, -i64::from(primary));
         }
     }
 

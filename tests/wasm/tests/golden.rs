@@ -28,6 +28,10 @@ golden!(default_scenario, "default");
 golden!(mm10, "mm10");
 golden!(cores_parallel, "cores-parallel");
 golden!(lifecycle_retry, "lifecycle-retry");
+golden!(v2_topology, "v2-topology");
+golden!(v2_retry_storm, "v2-retry-storm");
+golden!(v2_serverless, "v2-serverless");
+golden!(v2_closed_loop, "v2-closed-loop");
 
 #[wasm_bindgen_test]
 fn bad_input_is_an_error_not_a_panic() {
