@@ -20,8 +20,11 @@ fn service_conns(s: &Service) -> u64 {
     }
 }
 
-/// Who can open how many connections to database `db`, by name.
-pub fn budget_of(s: &Scenario, db: u32) -> Vec<(String, u64)> {
+/// Who can open how many connections to each database, by name: every
+/// instance has a pool per database (its primary pools and their replica
+/// siblings), and the proxy a server pool per database, so the list is the
+/// same for every database.
+pub fn budget_of(s: &Scenario) -> Vec<(String, u64)> {
     let mut parts: Vec<(String, u64)> = s
         .services
         .iter()
@@ -36,7 +39,6 @@ pub fn budget_of(s: &Scenario, db: u32) -> Vec<(String, u64)> {
             u64::from(p.default_pool_size + p.reserve_pool_size),
         ));
     }
-    let _ = db;
     parts
 }
 
@@ -52,7 +54,7 @@ pub(crate) fn budget(s: &Scenario, out: &mut Vec<String>) {
     for db in 0..s.database_count() {
         let name = Scenario::database_name(db);
         let limit = limit_of(s, db);
-        let parts = budget_of(s, db);
+        let parts = budget_of(s);
         let total: u64 = parts.iter().map(|(_, n)| n).sum();
         let list: Vec<String> = parts.iter().map(|(w, n)| format!("{w} {n}")).collect();
         if total > limit {
@@ -123,7 +125,7 @@ fn rolling_budget(s: &Scenario, out: &mut Vec<String>) {
             continue;
         }
         let limit = limit_of(s, 0);
-        let others: u64 = budget_of(s, 0)
+        let others: u64 = budget_of(s)
             .iter()
             .filter(|(n, _)| n != service)
             .map(|(_, n)| n)
