@@ -6,17 +6,20 @@
 //!   every native test, the core's wasm build, the wasm tests in headless
 //!   Chromium, and the end-to-end test of the built page. `.ci/run` runs
 //!   exactly this.
+//! - `cargo xtask build`: install what is missing, build the static site
+//!   into `dist/` (release: wasm-opt, the CSP hashes).
 //! - `cargo xtask install`: only the tools.
 //!
 //! Installs are idempotent: a tool already present at the right version is
 //! left alone. Versions: wasm-bindgen from Cargo.lock, Trunk pinned below,
 //! Binaryen's wasm-opt in `web/build/package-lock.json`.
 //!
-//! On a fresh machine the two Rust tools are most of the first run, so they
-//! are compiled with a light profile (no LTO, opt-level 1: they spend their
-//! time waiting on cargo and reading wasm, not computing), each in its own
-//! temporary target directory, in the background while `cargo xtask test`
-//! runs fmt, clippy and the native tests; the steps that need them wait.
+//! On a fresh machine the two Rust tools were most of the first run, so they
+//! are compiled with a light profile (no LTO; wasm-bindgen at opt-level 1,
+//! Trunk, which mostly waits on cargo, unoptimised and without its TLS
+//! stack), each in its own temporary target directory, in the background
+//! while `cargo xtask test` runs fmt, clippy and the native tests; the steps
+//! that need them wait.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -30,10 +33,13 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("serve") => serve(&args[1..]),
+        Some("build") => install(false)
+            .and_then(Installs::wait)
+            .and_then(|()| trunk(&["build", "--offline", "--release"])),
         Some("test") => test(),
         Some("install") => install(true).and_then(Installs::wait),
         _ => {
-            eprintln!("usage: cargo xtask serve [--port N] | test | install");
+            eprintln!("usage: cargo xtask serve [--port N] | build | test | install");
             return ExitCode::from(2);
         }
     };
@@ -101,14 +107,18 @@ fn locked_version(package: &str) -> Result<String, String> {
 }
 
 /// `cargo install` settings for the tools: their own release profiles ask
-/// for fat LTO and one codegen unit (Trunk's took about 10 minutes on 2
-/// cores); this build of them takes about 3.
-const TOOL_PROFILE: [(&str, &str); 4] = [
-    ("CARGO_PROFILE_RELEASE_LTO", "false"),
-    ("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16"),
-    ("CARGO_PROFILE_RELEASE_OPT_LEVEL", "1"),
-    ("CARGO_PROFILE_RELEASE_DEBUG", "false"),
-];
+/// for LTO (Trunk's: fat, one codegen unit, about 10 minutes on 2 cores).
+/// wasm-bindgen rewrites every wasm file the tests and the site build, so it
+/// keeps some optimisation; Trunk mostly waits on cargo and wasm-bindgen, so
+/// it is built unoptimised.
+fn tool_profile(opt_level: &'static str) -> [(&'static str, &'static str); 4] {
+    [
+        ("CARGO_PROFILE_RELEASE_LTO", "false"),
+        ("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16"),
+        ("CARGO_PROFILE_RELEASE_OPT_LEVEL", opt_level),
+        ("CARGO_PROFILE_RELEASE_DEBUG", "false"),
+    ]
+}
 
 /// Tool installs running in the background.
 struct Installs(Vec<(String, Child, PathBuf)>);
@@ -147,9 +157,13 @@ impl Installs {
 }
 
 /// Starts `cargo install` of a tool in the background, its output in a log
-/// file, with the light profile and a temporary target directory of its own
+/// file, with a light profile and a temporary target directory of its own
 /// (a shared one would make it wait for the project's builds, and them for it).
-fn spawn_install(name: &str, args: &[&str]) -> Result<(String, Child, PathBuf), String> {
+fn spawn_install(
+    name: &str,
+    args: &[&str],
+    opt_level: &'static str,
+) -> Result<(String, Child, PathBuf), String> {
     let logs = target_dir().join("tool-installs");
     std::fs::create_dir_all(&logs).map_err(|e| format!("{}: {e}", logs.display()))?;
     let log = logs.join(format!("{name}.log"));
@@ -162,7 +176,7 @@ fn spawn_install(name: &str, args: &[&str]) -> Result<(String, Child, PathBuf), 
     );
     let child = Command::new("cargo")
         .args(args)
-        .envs(TOOL_PROFILE)
+        .envs(tool_profile(opt_level))
         .env_remove("CARGO_TARGET_DIR")
         .env_remove("CARGO_BUILD_TARGET_DIR")
         .stdout(file)
@@ -222,12 +236,21 @@ fn install(browser: bool) -> Result<Installs, String> {
     {
         // No --locked: its lockfile names a crate version the registry here lacks.
         let args = ["install", "wasm-bindgen-cli", "--version", &bindgen];
-        installs.push(spawn_install("wasm-bindgen-cli", &args)?);
+        installs.push(spawn_install("wasm-bindgen-cli", &args, "1")?);
     }
     if output("trunk", &["--version"]).as_deref() != Some(&format!("trunk {TRUNK_VERSION}")) {
         // --locked: without it a CSS crate's semver break fails the build.
-        let args = ["install", "trunk", "--version", TRUNK_VERSION, "--locked"];
-        installs.push(spawn_install("trunk", &args)?);
+        // No default features: no TLS stack and no update check, since it
+        // always runs --offline with the tools on PATH.
+        let args = [
+            "install",
+            "trunk",
+            "--version",
+            TRUNK_VERSION,
+            "--locked",
+            "--no-default-features",
+        ];
+        installs.push(spawn_install("trunk", &args, "0")?);
     }
     npm_ci("web/build", "node_modules/binaryen")?;
     if browser {
@@ -250,7 +273,7 @@ fn serve(args: &[String]) -> Result<(), String> {
         .find(|w| w[0] == "--port")
         .map_or("8080".to_string(), |w| w[1].clone());
     eprintln!("xtask: serving the page on http://127.0.0.1:{port}/ (Ctrl-C stops)");
-    let args = [
+    trunk(&[
         "serve",
         "--offline",
         "--release",
@@ -258,7 +281,11 @@ fn serve(args: &[String]) -> Result<(), String> {
         "127.0.0.1",
         "--port",
         &port,
-    ];
+    ])
+}
+
+/// Runs Trunk with the npm-installed wasm-opt on PATH.
+fn trunk(args: &[&str]) -> Result<(), String> {
     eprintln!("xtask: $ trunk {}", args.join(" "));
     let status = Command::new("trunk")
         .args(args)
@@ -269,7 +296,7 @@ fn serve(args: &[String]) -> Result<(), String> {
     if status.success() {
         Ok(())
     } else {
-        Err(format!("trunk serve failed ({status})"))
+        Err(format!("trunk {} failed ({status})", args.join(" ")))
     }
 }
 
