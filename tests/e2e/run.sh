@@ -20,7 +20,11 @@ if [ "${SKIP_BUILD:-0}" != 1 ]; then
   if [ ! -d web/build/node_modules/binaryen ]; then
     (cd web/build && npm ci --no-audit --no-fund)
   fi
-  PATH="$root/web/build/node_modules/.bin:$PATH" trunk build --offline --release
+  # The site's release wasm has its own target directory (cargo xtask test
+  # builds it there in the background while the other tests run).
+  PATH="$root/web/build/node_modules/.bin:$PATH" \
+    CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}/site" \
+    trunk build --offline --release
 fi
 if [ ! -d "$here/node_modules/axe-core" ]; then
   (cd "$here" && npm ci --no-audit --no-fund)

@@ -356,8 +356,60 @@ fn counts(summary: &str) -> (u64, u64) {
     (count("passed"), count("failed"))
 }
 
+/// The cargo builds behind `trunk build --release` (see index.html: a
+/// profile per binary), run in a thread with their output in a log, in the
+/// site's own target directory so they do not wait for the test builds'
+/// lock. Trunk, run later with the same directory, finds them done; their
+/// long single-threaded LTO steps overlap the tests instead of following
+/// them.
+fn spawn_site_build() -> Result<std::thread::JoinHandle<Result<(), String>>, String> {
+    let log_path = target_dir().join("tool-installs").join("site-build.log");
+    std::fs::create_dir_all(target_dir().join("tool-installs")).map_err(|e| e.to_string())?;
+    let log = std::fs::File::create(&log_path).map_err(|e| e.to_string())?;
+    eprintln!(
+        "xtask: building the site's wasm in the background (log: {})",
+        log_path.display()
+    );
+    Ok(std::thread::spawn(move || {
+        for (profile, bin) in [
+            ("web-page", "poolcast-web"),
+            ("web-worker", "poolcast-worker"),
+        ] {
+            let args = [
+                "build",
+                "--target",
+                WASM,
+                "-p",
+                "poolcast-web",
+                "--profile",
+                profile,
+                "--bin",
+                bin,
+            ];
+            let status = Command::new("cargo")
+                .args(args)
+                .env("CARGO_TARGET_DIR", site_target_dir())
+                .current_dir(root())
+                .stdout(log.try_clone().map_err(|e| e.to_string())?)
+                .stderr(log.try_clone().map_err(|e| e.to_string())?)
+                .status()
+                .map_err(|e| format!("cannot start cargo: {e}"))?;
+            if !status.success() {
+                return Err(format!("cargo {} failed", args.join(" ")));
+            }
+        }
+        Ok(())
+    }))
+}
+
+/// Where the site's release wasm is built (tests/e2e/run.sh agrees).
+fn site_target_dir() -> PathBuf {
+    target_dir().join("site")
+}
+
 fn test() -> Result<(), String> {
     let installs = install(true)?;
+    let site = spawn_site_build()?;
     let mut tally = Tally::default();
     let mut installs = Some(installs);
     let result = (|| {
@@ -404,6 +456,8 @@ fn test() -> Result<(), String> {
             "poolcast-web",
         ];
         tally.tests("cargo", &wasm_tests, &[("CHROMEDRIVER", CHROMEDRIVER)])?;
+        // A failed background build shows again, in order, in Trunk's build.
+        let _ = site.join();
         tally.tests("bash", &["tests/e2e/run.sh"], &[])?;
         Ok(())
     })();
