@@ -6,7 +6,8 @@
 #   tests/e2e/run.sh [--screenshot docs/screenshot.png]
 #
 # Needs: trunk 0.21.14 and wasm-bindgen 0.2.130 on PATH, /usr/bin/chromium
-# (or CHROMIUM=...), node and npm. Set SKIP_BUILD=1 to test an existing dist/.
+# (or CHROMIUM=...), node and npm (for Binaryen's wasm-opt, playwright-core
+# and axe-core). Set SKIP_BUILD=1 to test an existing dist/.
 # For the wasm-vs-native ratio build the CLI first
 # (cargo build --release -p poolcast-cli) or set POOLCAST_NATIVE.
 set -euo pipefail
@@ -15,9 +16,17 @@ root=$(cd "$here/../.." && pwd)
 cd "$root"
 
 if [ "${SKIP_BUILD:-0}" != 1 ]; then
-  trunk build --offline --release
+  # Trunk's release build runs Binaryen's wasm-opt from npm (web/build).
+  if [ ! -d web/build/node_modules/binaryen ]; then
+    (cd web/build && npm ci --no-audit --no-fund)
+  fi
+  # The site's release wasm has its own target directory (cargo xtask test
+  # builds it there in the background while the other tests run).
+  PATH="$root/web/build/node_modules/.bin:$PATH" \
+    CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$root/target}/site" \
+    trunk build --offline --release
 fi
-if [ ! -d "$here/node_modules/playwright-core" ]; then
+if [ ! -d "$here/node_modules/axe-core" ]; then
   (cd "$here" && npm ci --no-audit --no-fund)
 fi
 node "$here/e2e.mjs" --dist "$root/dist" "$@"

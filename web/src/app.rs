@@ -264,7 +264,8 @@ pub fn app() -> Html {
         .map(|p| (AttrValue::from(p.id), AttrValue::from(p.scenario.name)))
         .collect();
     html! {
-        <div class="app" {onkeydown}>
+        // The link prefixes the page reads, for the end-to-end test's generated links.
+        <div class="app" {onkeydown} data-link-prefixes={permalink::PREFIXES.join(" ")}>
             <Toolbar presets={preset_list} {progress} can_run={errors.is_empty()}
                 has_report={state.outcome.is_some()} {on_preset} {on_run} {on_cancel}
                 {on_copy_link} {on_export} />

@@ -11,6 +11,10 @@ use serde_json::{Map, Value};
 /// The fragment prefix of version-1 links.
 pub const PREFIX: &str = "s1=";
 
+/// Every fragment prefix [`decode`] reads (the generated-input tests in
+/// `web/tests/inputs.rs` and the end-to-end test feed each of them).
+pub const PREFIXES: &[&str] = &[PREFIX];
+
 /// The fragment (without `#`) that describes `s`.
 pub fn encode(s: &Scenario) -> String {
     let full = serde_json::to_value(s).unwrap_or(Value::Null);

@@ -6,15 +6,26 @@
 //!   every native test, the core's wasm build, the wasm tests in headless
 //!   Chromium, and the end-to-end test of the built page. `.ci/run` runs
 //!   exactly this.
+//! - `cargo xtask build`: install what is missing, build the static site
+//!   into `dist/` (release: wasm-opt, the CSP hashes).
 //! - `cargo xtask install`: only the tools.
 //! - `cargo xtask fuzz [N]`: the fuzz test of the scenario reader with N
 //!   mangled inputs (default 1,000,000; the test suite runs 100,000).
 //!
 //! Installs are idempotent: a tool already present at the right version is
-//! left alone. Versions: wasm-bindgen from Cargo.lock, Trunk pinned below.
+//! left alone. Versions: wasm-bindgen from Cargo.lock, Trunk pinned below,
+//! Binaryen's wasm-opt in `web/build/package-lock.json`.
+//!
+//! On a fresh machine the two Rust tools were most of the first run, so they
+//! are compiled with a light profile (no LTO; wasm-bindgen at opt-level 1,
+//! Trunk, which mostly waits on cargo, unoptimised and without its TLS
+//! stack), each in its own temporary target directory, in the background
+//! while `cargo xtask test` runs fmt, clippy and the native tests; the steps
+//! that need them wait.
 
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode, Stdio};
+use std::process::{Child, Command, ExitCode, Stdio};
 
 const TRUNK_VERSION: &str = "0.21.14";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
@@ -24,11 +35,14 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("serve") => serve(&args[1..]),
+        Some("build") => install(false)
+            .and_then(Installs::wait)
+            .and_then(|()| trunk(&["build", "--offline", "--release"])),
         Some("test") => test(),
-        Some("install") => install(true),
+        Some("install") => install(true).and_then(Installs::wait),
         Some("fuzz") => fuzz(args.get(1).map(String::as_str).unwrap_or("1000000")),
         _ => {
-            eprintln!("usage: cargo xtask serve [--port N] | test | install | fuzz [N]");
+            eprintln!("usage: cargo xtask serve [--port N] | build | test | install | fuzz [N]");
             return ExitCode::from(2);
         }
     };
@@ -95,37 +109,164 @@ fn locked_version(package: &str) -> Result<String, String> {
     Ok(lock[start..start + end].to_string())
 }
 
-/// Installs the wasm target, wasm-bindgen CLI, Trunk and (with `browser`)
-/// Chromium and ChromeDriver, each only when missing or at another version.
-fn install(browser: bool) -> Result<(), String> {
+/// `cargo install` settings for the tools: their own release profiles ask
+/// for LTO (Trunk's: fat, one codegen unit, about 10 minutes on 2 cores).
+/// wasm-bindgen rewrites every wasm file the tests and the site build, so it
+/// keeps some optimisation; Trunk mostly waits on cargo and wasm-bindgen, so
+/// it is built unoptimised.
+fn tool_profile(opt_level: &'static str) -> [(&'static str, &'static str); 4] {
+    [
+        ("CARGO_PROFILE_RELEASE_LTO", "false"),
+        ("CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "16"),
+        ("CARGO_PROFILE_RELEASE_OPT_LEVEL", opt_level),
+        ("CARGO_PROFILE_RELEASE_DEBUG", "false"),
+    ]
+}
+
+/// Tool installs running in the background.
+struct Installs(Vec<(String, Child, PathBuf)>);
+
+impl Installs {
+    /// Stops the installs (a test step failed; nothing will use them).
+    fn abandon(self) {
+        for (_, mut child, _) in self.0 {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Waits for every install; on a failure, shows its log.
+    fn wait(self) -> Result<(), String> {
+        let mut failed = Vec::new();
+        for (name, mut child, log) in self.0 {
+            let ok = child.wait().is_ok_and(|s| s.success());
+            if ok {
+                eprintln!("xtask: installed {name}");
+            } else {
+                let text = std::fs::read_to_string(&log).unwrap_or_default();
+                let tail: Vec<&str> = text.lines().rev().take(40).collect();
+                for line in tail.into_iter().rev() {
+                    eprintln!("  {line}");
+                }
+                failed.push(format!("{name} (log: {})", log.display()));
+            }
+        }
+        if failed.is_empty() {
+            Ok(())
+        } else {
+            Err(format!("could not install {}", failed.join(", ")))
+        }
+    }
+}
+
+/// Starts `cargo install` of a tool in the background, its output in a log
+/// file, with a light profile and a temporary target directory of its own
+/// (a shared one would make it wait for the project's builds, and them for it).
+fn spawn_install(
+    name: &str,
+    args: &[&str],
+    opt_level: &'static str,
+) -> Result<(String, Child, PathBuf), String> {
+    let logs = target_dir().join("tool-installs");
+    std::fs::create_dir_all(&logs).map_err(|e| format!("{}: {e}", logs.display()))?;
+    let log = logs.join(format!("{name}.log"));
+    let file = std::fs::File::create(&log).map_err(|e| format!("{}: {e}", log.display()))?;
+    let err = file.try_clone().map_err(|e| e.to_string())?;
+    eprintln!(
+        "xtask: $ cargo {} (in the background, log: {})",
+        args.join(" "),
+        log.display()
+    );
+    let child = Command::new("cargo")
+        .args(args)
+        .envs(tool_profile(opt_level))
+        .env_remove("CARGO_TARGET_DIR")
+        .env_remove("CARGO_BUILD_TARGET_DIR")
+        .stdout(file)
+        .stderr(err)
+        .spawn()
+        .map_err(|e| format!("cannot start cargo install: {e}"))?;
+    Ok((name.to_string(), child, log))
+}
+
+/// The target directory the project builds into.
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"))
+}
+
+/// PATH with the npm-installed build tools (Binaryen's wasm-opt) first.
+fn tool_path() -> OsString {
+    let mut dirs = vec![root().join("web/build/node_modules/.bin")];
+    dirs.extend(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_default(),
+    ));
+    std::env::join_paths(dirs).unwrap_or_default()
+}
+
+/// `npm ci` in `dir` unless `probe` (a path inside it) already exists.
+fn npm_ci(dir: &str, probe: &str) -> Result<(), String> {
+    if root().join(dir).join(probe).exists() {
+        return Ok(());
+    }
+    let dir = root().join(dir);
+    eprintln!("xtask: $ npm ci (in {})", dir.display());
+    let status = Command::new("npm")
+        .args(["ci", "--no-audit", "--no-fund"])
+        .current_dir(&dir)
+        .status()
+        .map_err(|e| format!("cannot start npm: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("npm ci in {} failed", dir.display()))
+    }
+}
+
+/// Installs the wasm target, Binaryen (npm) and, with `browser`, the
+/// end-to-end test's npm packages, Chromium and ChromeDriver; starts the
+/// installs of wasm-bindgen CLI and Trunk in the background. Each only when
+/// missing or at another version. Wait on the result before using them.
+fn install(browser: bool) -> Result<Installs, String> {
     let targets = output("rustup", &["target", "list", "--installed"]).unwrap_or_default();
     if !targets.lines().any(|t| t == WASM) {
         run("rustup", &["target", "add", WASM])?;
     }
+    let mut installs = Vec::new();
     let bindgen = locked_version("wasm-bindgen")?;
     if output("wasm-bindgen", &["--version"]).as_deref() != Some(&format!("wasm-bindgen {bindgen}"))
     {
         // No --locked: its lockfile names a crate version the registry here lacks.
-        run(
-            "cargo",
-            &["install", "wasm-bindgen-cli", "--version", &bindgen],
-        )?;
+        let args = ["install", "wasm-bindgen-cli", "--version", &bindgen];
+        installs.push(spawn_install("wasm-bindgen-cli", &args, "1")?);
     }
     if output("trunk", &["--version"]).as_deref() != Some(&format!("trunk {TRUNK_VERSION}")) {
         // --locked: without it a CSS crate's semver break fails the build.
-        run(
-            "cargo",
-            &["install", "trunk", "--version", TRUNK_VERSION, "--locked"],
-        )?;
+        // No default features: no TLS stack and no update check, since it
+        // always runs --offline with the tools on PATH.
+        let args = [
+            "install",
+            "trunk",
+            "--version",
+            TRUNK_VERSION,
+            "--locked",
+            "--no-default-features",
+        ];
+        installs.push(spawn_install("trunk", &args, "0")?);
     }
-    if browser && !(Path::new("/usr/bin/chromium").exists() && Path::new(CHROMEDRIVER).exists()) {
-        run("apt-get", &["update", "-qq"])?;
-        run(
-            "apt-get",
-            &["install", "-y", "-qq", "chromium", "chromium-driver"],
-        )?;
+    npm_ci("web/build", "node_modules/binaryen")?;
+    if browser {
+        npm_ci("tests/e2e", "node_modules/axe-core")?;
+        if !(Path::new("/usr/bin/chromium").exists() && Path::new(CHROMEDRIVER).exists()) {
+            run("apt-get", &["update", "-qq"])?;
+            run(
+                "apt-get",
+                &["install", "-y", "-qq", "chromium", "chromium-driver"],
+            )?;
+        }
     }
-    Ok(())
+    Ok(Installs(installs))
 }
 
 /// Runs the fuzz test with `n` inputs, optimised.
@@ -150,24 +291,37 @@ fn fuzz(n: &str) -> Result<(), String> {
 }
 
 fn serve(args: &[String]) -> Result<(), String> {
-    install(false)?;
+    install(false)?.wait()?;
     let port = args
         .windows(2)
         .find(|w| w[0] == "--port")
         .map_or("8080".to_string(), |w| w[1].clone());
     eprintln!("xtask: serving the page on http://127.0.0.1:{port}/ (Ctrl-C stops)");
-    run(
-        "trunk",
-        &[
-            "serve",
-            "--offline",
-            "--release",
-            "--address",
-            "127.0.0.1",
-            "--port",
-            &port,
-        ],
-    )
+    trunk(&[
+        "serve",
+        "--offline",
+        "--release",
+        "--address",
+        "127.0.0.1",
+        "--port",
+        &port,
+    ])
+}
+
+/// Runs Trunk with the npm-installed wasm-opt on PATH.
+fn trunk(args: &[&str]) -> Result<(), String> {
+    eprintln!("xtask: $ trunk {}", args.join(" "));
+    let status = Command::new("trunk")
+        .args(args)
+        .env("PATH", tool_path())
+        .current_dir(root())
+        .status()
+        .map_err(|e| format!("cannot start trunk: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("trunk {} failed ({status})", args.join(" ")))
+    }
 }
 
 /// Test counts gathered from the runners' closing lines.
@@ -226,9 +380,62 @@ fn counts(summary: &str) -> (u64, u64) {
     (count("passed"), count("failed"))
 }
 
+/// The cargo builds behind `trunk build --release` (see index.html: a
+/// profile per binary), run in a thread with their output in a log, in the
+/// site's own target directory so they do not wait for the test builds'
+/// lock. Trunk, run later with the same directory, finds them done; their
+/// long single-threaded LTO steps overlap the tests instead of following
+/// them.
+fn spawn_site_build() -> Result<std::thread::JoinHandle<Result<(), String>>, String> {
+    let log_path = target_dir().join("tool-installs").join("site-build.log");
+    std::fs::create_dir_all(target_dir().join("tool-installs")).map_err(|e| e.to_string())?;
+    let log = std::fs::File::create(&log_path).map_err(|e| e.to_string())?;
+    eprintln!(
+        "xtask: building the site's wasm in the background (log: {})",
+        log_path.display()
+    );
+    Ok(std::thread::spawn(move || {
+        for (profile, bin) in [
+            ("web-page", "poolcast-web"),
+            ("web-worker", "poolcast-worker"),
+        ] {
+            let args = [
+                "build",
+                "--target",
+                WASM,
+                "-p",
+                "poolcast-web",
+                "--profile",
+                profile,
+                "--bin",
+                bin,
+            ];
+            let status = Command::new("cargo")
+                .args(args)
+                .env("CARGO_TARGET_DIR", site_target_dir())
+                .current_dir(root())
+                .stdout(log.try_clone().map_err(|e| e.to_string())?)
+                .stderr(log.try_clone().map_err(|e| e.to_string())?)
+                .status()
+                .map_err(|e| format!("cannot start cargo: {e}"))?;
+            if !status.success() {
+                return Err(format!("cargo {} failed", args.join(" ")));
+            }
+        }
+        Ok(())
+    }))
+}
+
+/// Where the site's release wasm is built (tests/e2e/run.sh agrees).
+fn site_target_dir() -> PathBuf {
+    target_dir().join("site")
+}
+
 fn test() -> Result<(), String> {
-    install(true)?;
+    let installs = install(true)?;
+    let site = spawn_site_build()?;
     let mut tally = Tally::default();
+    let mut installs = Some(installs);
     let result = (|| {
         run("cargo", &["fmt", "--all", "--", "--check"])?;
         run(
@@ -257,6 +464,12 @@ fn test() -> Result<(), String> {
         )?;
         tally.tests("cargo", &["test", "--workspace"], &[])?;
         run("cargo", &["build", "-p", "poolcast", "--target", WASM])?;
+        // The end-to-end test times the same benchmark natively with the CLI.
+        run("cargo", &["build", "--release", "-p", "poolcast-cli"])?;
+        // From here on the steps need wasm-bindgen and Trunk.
+        if let Some(i) = installs.take() {
+            i.wait()?;
+        }
         let wasm_tests = [
             "test",
             "--target",
@@ -267,9 +480,15 @@ fn test() -> Result<(), String> {
             "poolcast-web",
         ];
         tally.tests("cargo", &wasm_tests, &[("CHROMEDRIVER", CHROMEDRIVER)])?;
+        // A failed background build shows again, in order, in Trunk's build.
+        let _ = site.join();
         tally.tests("bash", &["tests/e2e/run.sh"], &[])?;
         Ok(())
     })();
+    // A step failed before the tools were needed: leave no install running.
+    if let Some(i) = installs.take() {
+        i.abandon();
+    }
     if result.is_err() {
         tally.failed = tally.failed.max(1);
     }

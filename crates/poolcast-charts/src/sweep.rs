@@ -1,6 +1,9 @@
-//! The sweep chart: p99 wait (left axis, ms) and timeout share (right axis,
-//! %) against the swept value, with the value at which the fleet's pools can
-//! open exactly the database's limit marked.
+//! The sweep chart: p99 wait (left axis, ms), and the shares of acquisitions
+//! that timed out and of requests that failed otherwise (right axis, %),
+//! against the swept value, with the value at which the fleet's pools can
+//! open exactly the database's limit marked. Failures are drawn because a
+//! failed request never waits: without them a fleet refused by the database
+//! ("too many clients") would look perfect.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -72,10 +75,16 @@ pub fn draw<DB: DrawingBackend>(
         _ => 0.0..1.0,
     };
     let p99_max = finite_max(points.iter().map(|p| p.p99_wait_ms));
-    let timeout_max = finite_max(points.iter().map(|p| 100.0 * p.timeout_fraction));
+    let share_max = finite_max(
+        points
+            .iter()
+            .flat_map(|p| [p.timeout_fraction, p.failure_fraction])
+            .map(|f| 100.0 * f),
+    );
     let mut entries = vec![
         Entry::solid("p99 wait (ms, left)", palette::P99),
         Entry::solid("timeouts (%, right)", palette::TIMEOUTS),
+        Entry::solid("failures (%, right)", palette::FAILURES),
     ];
     if let Some(v) = limit_at {
         let off = if x.contains(&v) {
@@ -86,13 +95,13 @@ pub fn draw<DB: DrawingBackend>(
         let label = format!("DB limit {} at {}{off}", sweep.db_limit, fmt_num(v));
         entries.push(Entry::dashed(label, palette::LIMIT));
     }
-    let caption = format!("p99 wait and timeouts vs {}", sweep.field);
+    let caption = format!("p99 wait, timeouts and failures vs {}", sweep.field);
     let mut chart = frame(root, true, x.clone(), y_range(p99_max, 1.0))?
-        .set_secondary_coord(x.clone(), y_range(timeout_max, 1.0));
+        .set_secondary_coord(x.clone(), y_range(share_max, 1.0));
     mesh(&mut chart, &sweep.field, "p99 acquire wait (ms)")?;
     chart
         .configure_secondary_axes()
-        .y_desc("acquire timeouts (% of attempts)")
+        .y_desc("timeouts, failures (%)")
         .y_labels(6)
         .y_label_formatter(&|v| fmt_num(*v))
         .axis_desc_style((FONT, DESC_SIZE))
@@ -110,6 +119,13 @@ pub fn draw<DB: DrawingBackend>(
     let style = palette::TIMEOUTS.stroke_width(2);
     chart.draw_secondary_series(LineSeries::new(timeouts(), style))?;
     chart.draw_secondary_series(timeouts().map(|p| Circle::new(p, 3, style.filled())))?;
+    // Squares, so the two shares stay apart where their lines overlap (at 0).
+    let failures = || points.iter().map(|p| (p.value, 100.0 * p.failure_fraction));
+    let style = palette::FAILURES.stroke_width(2);
+    chart.draw_secondary_series(LineSeries::new(failures(), style))?;
+    chart.draw_secondary_series(failures().map(|(x, y)| {
+        EmptyElement::at((x, y)) + Rectangle::new([(-3, -3), (3, 3)], style.filled())
+    }))?;
     let top = y_range(p99_max, 1.0).end;
     if let Some(v) = limit_at.filter(|v| x.contains(v)) {
         dashed(&mut *chart, (v, 0.0), (v, top), palette::LIMIT)?;

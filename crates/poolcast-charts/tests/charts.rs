@@ -322,17 +322,21 @@ fn small_sweep(field: &str, values: &[f64]) -> (Sweep, poolcast::Scenario) {
 }
 
 #[test]
-fn sweep_draws_both_series_and_the_limit() {
+fn sweep_draws_waits_timeouts_failures_and_the_limit() {
     let (sweep, base) = small_sweep("pool.max_size", &[2.0, 4.0, 6.0, 8.0, 10.0, 12.0]);
     // 2 pools share 18 connections: the limit is at max_size 9.
     assert_eq!(poolcast_charts::limit_value(&sweep, &base), Some(9.0));
+    // Past it the database refuses connections: requests fail without waiting.
+    assert!(sweep.points.iter().any(|p| p.failure_fraction > 0.0));
     let svg = sweep_svg(&sweep, &base, W, H);
     assert_has(&svg, "pool.max_size");
     assert_has(&svg, "p99 acquire wait (ms)");
-    assert_has(&svg, "acquire timeouts (% of attempts)");
+    assert_has(&svg, "timeouts, failures (%)");
+    assert_has(&svg, "failures (%, right)");
     assert_has(&svg, "DB limit 18 at 9");
     assert_eq!(longest(&svg, palette::P99), sweep.points.len());
     assert_eq!(longest(&svg, palette::TIMEOUTS), sweep.points.len());
+    assert_eq!(longest(&svg, palette::FAILURES), sweep.points.len());
     assert!(count(&svg, palette::LIMIT) > 5);
 }
 

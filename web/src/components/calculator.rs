@@ -134,6 +134,33 @@ fn advice_view(a: &Advice, current: &Scenario) -> Html {
     }
 }
 
+/// The sweep's points as a table, for screen readers and exact numbers.
+fn sweep_table(sw: &SweepRun) -> Html {
+    if sw.points.is_empty() {
+        return html! {};
+    }
+    html! {
+        <details class="hint">
+            <summary>{ "Sweep points as a table" }</summary>
+            <table class="calc-table" data-testid="sweep-table">
+                <thead><tr>
+                    <th scope="col">{ "max size" }</th><th scope="col">{ "p99 wait" }</th>
+                    <th scope="col">{ "timeouts (of acquires)" }</th>
+                    <th scope="col">{ "failures (of requests)" }</th>
+                    <th scope="col">{ "peak DB connections" }</th>
+                </tr></thead>
+                <tbody>{ for sw.points.iter().map(|pt| html! {
+                    <tr data-failure-fraction={pt.failure_fraction.to_string()}>
+                        <td>{ pt.value }</td><td>{ fmt_ms(pt.p99_wait_ms) }</td>
+                        <td>{ fmt_pct(pt.timeout_fraction) }</td><td>{ fmt_pct(pt.failure_fraction) }</td>
+                        <td>{ pt.peak_db_connections }</td>
+                    </tr>
+                }) }</tbody>
+            </table>
+        </details>
+    }
+}
+
 /// Draws the sweep chart on `canvas`.
 fn draw_sweep(canvas: &HtmlCanvasElement, sweep: &Sweep, base: &Scenario) -> Result<(), String> {
     draw_sized(canvas, 260, |root| {
@@ -244,8 +271,9 @@ pub fn calculator(p: &CalculatorProps) -> Html {
                 }
             </div>
             <canvas ref={canvas} data-testid="chart-sweep" role="img"
-                aria-label="p99 wait and timeout fraction against pool size"
-                style={if sweep_data.is_some() { "height:260px" } else { "display:none" }}></canvas>
+                aria-label="p99 wait, timeouts and failures against pool size"
+                hidden={sweep_data.is_none()}></canvas>
+            if let Some(sw) = &p.sweep { { sweep_table(sw) } }
         </section>
     }
 }

@@ -13,7 +13,8 @@ use yew::prelude::*;
 use crate::browser;
 use crate::state::Outcome;
 
-/// Height of a chart, CSS pixels.
+/// Height of a chart, CSS pixels (also `.chart canvas` in style.css: the
+/// page's CSP allows no inline styles).
 const HEIGHT_PX: u32 = 230;
 
 /// Props of [`ChartView`].
@@ -93,7 +94,7 @@ pub fn chart_view(p: &ChartViewProps) -> Html {
                     aria-label={format!("Download {} as PNG", p.chart.title())}>{ "PNG" }</button>
             </figcaption>
             <canvas ref={canvas} data-testid={format!("chart-{stem}")} role="img"
-                aria-label={p.chart.title()} style={format!("height:{HEIGHT_PX}px")}></canvas>
+                aria-label={p.chart.title()}></canvas>
         </figure>
     }
 }
