@@ -305,27 +305,31 @@ impl Sim {
             self.on_query_done::<P>(conn, seq);
         } else if event == Event::Arrival {
             self.on_arrival::<P>();
+        } else if let Event::PsDone { db, epoch } = event {
+            self.on_ps_done::<P>(db, epoch);
         } else {
-            self.dispatch_other::<P>(event);
+            // The rest are rarer: one general copy of them keeps the wasm
+            // small.
+            self.dispatch_other(event);
         }
     }
 
     #[inline(never)]
-    fn dispatch_other<const P: bool>(&mut self, event: Event) {
+    fn dispatch_other(&mut self, event: Event) {
         match event {
-            Event::Arrival => self.on_arrival::<P>(),
+            Event::Arrival => self.on_arrival::<false>(),
             Event::RateChange => self.on_rate_change(),
-            Event::QueryDone { conn, seq } => self.on_query_done::<P>(conn, seq),
-            Event::PsDone { db, epoch } => self.on_ps_done::<P>(db, epoch),
-            Event::StatementTimeout { conn, seq } => self.on_statement_timeout::<P>(conn, seq),
-            Event::ConnectDone { conn } => self.on_connect_done::<P>(conn),
-            Event::HoldDone { conn, seq } => self.on_hold_done::<P>(conn, seq),
-            Event::AcquireTimeout { pool } => self.on_acquire_timeout::<P>(pool),
-            Event::IdleReap { pool } => self.on_idle_reap::<P>(pool),
+            Event::QueryDone { conn, seq } => self.on_query_done::<false>(conn, seq),
+            Event::PsDone { db, epoch } => self.on_ps_done::<false>(db, epoch),
+            Event::StatementTimeout { conn, seq } => self.on_statement_timeout::<false>(conn, seq),
+            Event::ConnectDone { conn } => self.on_connect_done::<false>(conn),
+            Event::HoldDone { conn, seq } => self.on_hold_done::<false>(conn, seq),
+            Event::AcquireTimeout { pool } => self.on_acquire_timeout::<false>(pool),
+            Event::IdleReap { pool } => self.on_idle_reap::<false>(pool),
             Event::Retry { req, epoch, pool } => self.on_retry(req, epoch, pool),
             Event::Replenish { pool } => {
                 self.pools[pool].replenish_armed = false;
-                self.replenish::<P>(pool);
+                self.replenish::<false>(pool);
             }
             Event::UserSend { svc, user } => self.on_user_send(svc, user),
             Event::ColdStartDone { req, epoch } => self.on_cold_start_done(req, epoch),

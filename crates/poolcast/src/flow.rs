@@ -73,6 +73,26 @@ impl Sim {
         &mut self.extra[i]
     }
 
+    /// `begin` for the rarer callers (a cold start's end, a retry, a
+    /// function or breaker path): one out-of-line copy instead of the whole
+    /// request path inlined into each of them.
+    #[inline(never)]
+    pub(crate) fn begin_general(&mut self, id: u32) {
+        self.begin::<false>(id);
+    }
+
+    /// `run_query` for the proxy's paths, out of line (see `begin_general`).
+    #[inline(never)]
+    pub(crate) fn run_query_general(&mut self, conn: u32) {
+        self.run_query::<false>(conn);
+    }
+
+    /// `start_request` for closed-loop users, out of line.
+    #[inline(never)]
+    pub(crate) fn start_request_general(&mut self, svc: u32, user: u32) {
+        self.start_request::<false>(svc, user);
+    }
+
     /// Starts an attempt of request `id`: its first acquisition, or all of
     /// them for parallel queries.
     #[inline(always)]

@@ -158,7 +158,7 @@ impl Sim {
                 px.wait.record(0);
             }
             self.bind(conn, s);
-            self.run_query::<false>(conn);
+            self.run_query_general(conn);
             return;
         }
         if in_window {
@@ -258,7 +258,7 @@ impl Sim {
             }
             self.levels.proxy_waiting.add(now, -1);
             self.bind(w.conn, server);
-            self.run_query::<false>(w.conn);
+            self.run_query_general(w.conn);
             return;
         }
         let px = px!(self);

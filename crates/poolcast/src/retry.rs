@@ -201,7 +201,7 @@ impl Sim {
             let r = &mut self.reqs[id];
             (r.home, r.pool) = (pool, pool);
         }
-        self.begin::<false>(id);
+        self.begin_general(id);
     }
 
     /// Whether `svc`'s breaker is open now.

@@ -76,7 +76,7 @@ impl Sim {
 
     pub(crate) fn start_on_function(&mut self, id: u32, cold: u64) {
         if cold == 0 {
-            self.begin::<false>(id);
+            self.begin_general(id);
         } else {
             let epoch = self.reqs[id].epoch;
             self.queue
@@ -87,7 +87,7 @@ impl Sim {
     pub(crate) fn on_cold_start_done(&mut self, id: u32, epoch: u32) {
         let r = &self.reqs[id];
         if r.epoch == epoch && r.state == ReqState::Active {
-            self.begin::<false>(id);
+            self.begin_general(id);
         }
     }
 

@@ -121,7 +121,7 @@ impl Sim {
         }
         let pool = self.pick_pool::<false>(svc, user);
         let id = self.new_request::<false>(svc, pool, measured, user, NONE);
-        self.begin::<false>(id);
+        self.begin_general(id);
     }
 
     /// The primary pool a new request of `svc` lands in: uniformly among

@@ -53,7 +53,7 @@ impl Sim {
             return;
         }
         u.sent += 1;
-        self.start_request::<false>(svc, user);
+        self.start_request_general(svc, user);
     }
 
     /// The primary pool a user's request lands in: one of its instance's,

@@ -161,6 +161,11 @@ impl<'de> Deserialize<'de> for Scenario {
 /// as `services[1].pool.max_size`, or `scenario` for the whole) and says
 /// what is wrong.
 pub(crate) fn from_value(value: Value) -> Result<Scenario, (String, String)> {
+    read(value, true)
+}
+
+/// Reads a scenario document, with the path of any error when `tracked`.
+fn read(value: Value, tracked: bool) -> Result<Scenario, (String, String)> {
     let Value::Object(map) = &value else {
         return Err((
             "scenario".into(),
@@ -186,10 +191,10 @@ pub(crate) fn from_value(value: Value) -> Result<Scenario, (String, String)> {
     };
     closed_loop_rates(map, version)?;
     if version == 1 {
-        let v1: ScenarioV1 = tracked(value)?;
+        let v1: ScenarioV1 = typed(value, tracked)?;
         Ok(v1.into())
     } else {
-        let v2: ScenarioV2 = tracked(value)?;
+        let v2: ScenarioV2 = typed(value, tracked)?;
         Ok(Scenario {
             version: 2,
             name: v2.name,
@@ -204,8 +209,14 @@ pub(crate) fn from_value(value: Value) -> Result<Scenario, (String, String)> {
     }
 }
 
-/// Deserialises with the path of any error.
-fn tracked<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, (String, String)> {
+/// Deserialises, with the path of any error when `tracked`.
+fn typed<T: serde::de::DeserializeOwned>(
+    value: Value,
+    tracked: bool,
+) -> Result<T, (String, String)> {
+    if !tracked {
+        return serde_json::from_value(value).map_err(|e| ("scenario".to_string(), e.to_string()));
+    }
     serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
         let field = if path == "." || path == "?" {
