@@ -274,6 +274,23 @@ pub(crate) fn queue_result(q: &Mmc, tail_at_ms: Option<f64>, exact: bool) -> Que
     }
 }
 
+/// A probability as a percentage for a sentence: "4.82%", "0.0031%", or
+/// "under 0.0001%" for what rounds to nothing.
+pub(crate) fn percent(p: f64) -> String {
+    let x = p * 100.0;
+    if x == 0.0 {
+        "0%".into()
+    } else if x < 1e-4 {
+        "under 0.0001%".into()
+    } else if x < 0.01 {
+        // Two significant digits.
+        let decimals = libm::ceil(-libm::log10(x)) as usize + 1;
+        format!("{x:.decimals$}%")
+    } else {
+        format!("{x:.2}%")
+    }
+}
+
 /// p99 / p50 of a distribution, ms over ms (`NaN` when p50 is 0).
 fn p99_over_p50(d: &Dist) -> f64 {
     match *d {
@@ -297,6 +314,14 @@ fn p99_over_p50(d: &Dist) -> f64 {
 mod tests {
     use super::*;
     use crate::parse;
+
+    #[test]
+    fn percentages_for_sentences() {
+        assert_eq!(percent(0.0482187), "4.82%");
+        assert_eq!(percent(0.000_031), "0.0031%");
+        assert_eq!(percent(1e-18), "under 0.0001%");
+        assert_eq!(percent(0.0), "0%");
+    }
 
     fn scenario(json: &str) -> Scenario {
         parse(json).unwrap()

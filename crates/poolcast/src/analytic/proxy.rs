@@ -18,7 +18,7 @@ use super::assume::{
 };
 use super::demand::{acquires_per_request, peak_rate, share_on};
 use super::serverless::client_connections;
-use super::{Assumption, Mmc, QueueResult, queue_result};
+use super::{Assumption, Mmc, QueueResult, percent, queue_result};
 use crate::scenario::{PoolMode, Proxy, QueryMode, Route, Scenario, Service};
 use crate::warnings::workload_hold_ms;
 
@@ -154,10 +154,10 @@ fn server_pool(
         )
     } else {
         format!(
-            "{database}: {a:.1} erlangs on {servers} server connections ({:.0}% busy): {:.1}% of \
+            "{database}: {a:.1} erlangs on {servers} server connections ({:.0}% busy): {} of \
              transactions wait, {:.2} ms on average (Erlang C).",
             erlang_c.utilization * 100.0,
-            erlang_c.p_wait * 100.0,
+            percent(erlang_c.p_wait),
             erlang_c.mean_wait_ms.unwrap_or(0.0)
         )
     };

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use super::assume::{AssumptionCheck, arrivals, check, no_contention, no_retries, steady};
 use super::budget::{limit_of, others_on};
 use super::demand::{connections_per_function, function_busy_ms, peak_rate};
-use super::{Assumption, erlang_b};
+use super::{Assumption, erlang_b, percent};
 use crate::scenario::{OnConnectError, Route, Scenario, Service};
 use crate::warnings::workload_hold_ms;
 
@@ -132,18 +132,18 @@ fn loss(s: &Scenario, svc: &Service) -> ServerlessLoss {
     let message = if binds {
         format!(
             "{}: {a:.1} erlangs of functions; the {against} admits {functions} at once (fewer than \
-             max_concurrency {c}), so about {:.3}% of requests fail {cause} (Erlang B({functions}, \
+             max_concurrency {c}), so {} of requests fail {cause} (Erlang B({functions}, \
              {a_conn:.1})).",
             svc.name,
-            refused * 100.0
+            percent(refused)
         )
     } else {
         format!(
-            "{}: {a:.1} erlangs of functions against max_concurrency {c}: about {:.3}% of \
-             requests are throttled (Erlang B({c}, {a:.1})); the {against} admits {functions} \
-             functions, so it does not bind.",
+            "{}: {a:.1} erlangs of functions against max_concurrency {c}: {} of requests are \
+             throttled (Erlang B({c}, {a:.1})); the {against} admits {functions} functions, so \
+             it does not bind.",
             svc.name,
-            throttled * 100.0
+            percent(throttled)
         )
     };
     ServerlessLoss {
