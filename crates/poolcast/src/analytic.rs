@@ -320,6 +320,7 @@ mod tests {
         assert_eq!(percent(0.0482187), "4.82%");
         assert_eq!(percent(0.000_031), "0.0031%");
         assert_eq!(percent(1e-18), "under 0.0001%");
+        assert_eq!(percent(5e-7), "under 0.0001%");
         assert_eq!(percent(0.0), "0%");
     }
 
