@@ -257,6 +257,9 @@ mod tests {
         let s = with_field(&base, "/proxy/default_pool_size", 12.0).unwrap();
         let p = s.proxy.unwrap();
         assert_eq!((p.default_pool_size, p.min_pool_size), (12, 12));
+        let s = with_field(&base, "proxy.default_pool_size", 30.0).unwrap();
+        let p = s.proxy.unwrap();
+        assert_eq!((p.default_pool_size, p.min_pool_size), (30, 30));
         // Fields left out for their defaults are filled in.
         let s = with_field(&base, "services[1].workload.read_fraction", 0.5).unwrap();
         assert_eq!(s.services[1].workload.read_fraction, 0.5);
