@@ -5,12 +5,15 @@
 //! output that cannot be written). A closed pipe (`poolcast run x | head`)
 //! ends the program quietly.
 
+mod sweep_io;
+
 use std::io::{self, IsTerminal, Read, Write};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
-use poolcast::recommend::{self, Slo};
-use poolcast::sweep::{self, Sweep};
+use poolcast::Scenario;
+use poolcast::recommend::{self, Bounds, Sizing, Slo};
+use poolcast::sweep::{self, Scope, Shard};
 
 #[derive(Parser)]
 #[command(
@@ -27,7 +30,7 @@ struct Cli {
 enum Command {
     /// Run a scenario and print the report JSON.
     Run {
-        /// Scenario JSON file, or - for standard input.
+        /// Scenario JSON file (version 1 or 2), or - for standard input.
         scenario: String,
         /// Indent the JSON.
         #[arg(long)]
@@ -44,22 +47,40 @@ enum Command {
         #[arg(long, default_value_t = poolcast::DEFAULT_MAX_EVENTS)]
         max_events: u64,
     },
-    /// Print what Little's law, the guides' rules, Erlang C and M/M/c+D say
-    /// about a scenario, without simulating it.
+    /// Print the version-2 form of a scenario (a version-1 one becomes one
+    /// service named "app"), indented.
+    Migrate {
+        /// Scenario JSON file, or - for standard input.
+        scenario: String,
+    },
+    /// Print what Little's law, the guides' rules, Erlang B and C and
+    /// M/M/c+D say about a scenario, with each database's connection
+    /// budget, without simulating it.
     Calc {
         /// Scenario JSON file, or - for standard input.
         scenario: String,
+        /// The service whose pool the single-pool results describe (default: the first).
+        #[arg(long)]
+        service: Option<String>,
         /// Indent the JSON.
         #[arg(long)]
         pretty: bool,
     },
-    /// Find the smallest pool.max_size that meets an SLO and fits the
-    /// database, by formulas first and then by simulation.
+    /// Find the smallest pool.max_size of a service (or the proxy's
+    /// default_pool_size) that meets an SLO and fits the database, by
+    /// formulas first and then by simulation.
     Recommend {
         /// Scenario JSON file, or - for standard input.
         scenario: String,
         #[command(flatten)]
         slo: SloArgs,
+        /// The service to size (default: the first); the SLO reads its figures.
+        #[arg(long, conflicts_with = "proxy")]
+        service: Option<String>,
+        /// Size the proxy's default_pool_size; the SLO reads the wait for a
+        /// server connection and query_wait_timeout.
+        #[arg(long)]
+        proxy: bool,
         /// Indent the JSON.
         #[arg(long)]
         pretty: bool,
@@ -67,13 +88,16 @@ enum Command {
         #[arg(long, default_value_t = poolcast::DEFAULT_MAX_EVENTS)]
         max_events: u64,
     },
-    /// Run a scenario for each value of one numeric field (CSV by default).
+    /// Run a scenario for each value of one numeric field, or each point of
+    /// a grid of several (CSV by default).
     Sweep {
         /// Scenario JSON file, or - for standard input.
         scenario: String,
-        /// Dotted path of the field, e.g. pool.max_size.
-        #[arg(long)]
-        field: String,
+        /// A field's path with its values: services[0].pool.max_size=2,4,8
+        /// or =2:16:2 (from:to:step); repeat for a grid. One bare path takes
+        /// --values or --from/--to/--step.
+        #[arg(long, required = true)]
+        field: Vec<String>,
         /// The values, comma-separated: 2,4,8,16.
         #[arg(long, value_delimiter = ',', conflicts_with_all = ["from", "to", "step"])]
         values: Vec<f64>,
@@ -86,30 +110,48 @@ enum Command {
         /// Step of a range.
         #[arg(long, default_value_t = 1.0)]
         step: f64,
+        /// Run only shard K of N: the points numbered K-1 modulo N (K from
+        /// 1); join the shards' outputs with `poolcast merge`.
+        #[arg(long)]
+        shard: Option<String>,
         /// Print JSON instead of CSV.
         #[arg(long)]
         json: bool,
         /// Indent the JSON.
         #[arg(long)]
         pretty: bool,
-        /// Refuse runs estimated to need more events than this (per value).
+        /// Refuse runs estimated to need more events than this (per point).
         #[arg(long, default_value_t = poolcast::DEFAULT_MAX_EVENTS)]
         max_events: u64,
     },
-    /// Run a scenario and check it against an SLO: exit 0 when every bound
+    /// Join the outputs of a sweep's shards (all CSV or all JSON) into the
+    /// output of the unsharded sweep.
+    Merge {
+        /// The shards' output files, in any order.
+        #[arg(required = true)]
+        files: Vec<String>,
+        /// Indent JSON (give it if the unsharded sweep would have).
+        #[arg(long)]
+        pretty: bool,
+    },
+    /// Run a scenario and check it against bounds: exit 0 when every bound
     /// holds, 1 with one line per broken bound.
     Check {
         /// Scenario JSON file, or - for standard input.
         scenario: String,
         #[command(flatten)]
-        slo: SloArgs,
+        bounds: BoundArgs,
+        /// Read the wait, timeout, failure and amplification bounds on this
+        /// service's figures instead of the totals.
+        #[arg(long)]
+        service: Option<String>,
         /// Refuse scenarios estimated to need more events than this.
         #[arg(long, default_value_t = poolcast::DEFAULT_MAX_EVENTS)]
         max_events: u64,
     },
 }
 
-/// The service-level objective, as flags.
+/// The service-level objective of a recommendation, as flags.
 #[derive(Args)]
 struct SloArgs {
     /// Highest acceptable p99 acquire wait of served acquisitions, ms.
@@ -135,6 +177,48 @@ impl SloArgs {
     }
 }
 
+/// The bounds of a capacity gate, as flags; at least one.
+#[derive(Args)]
+struct BoundArgs {
+    /// Highest acceptable p99 acquire wait of served acquisitions, ms.
+    #[arg(long)]
+    max_p99_wait_ms: Option<f64>,
+    /// Highest acceptable fraction of acquisitions that time out.
+    #[arg(long)]
+    max_timeout_fraction: Option<f64>,
+    /// Highest acceptable fraction of requests that fail for any other cause.
+    #[arg(long)]
+    max_failure_fraction: Option<f64>,
+    /// Longest acceptable recovery after each timed event, s (a run that
+    /// never recovers breaks it).
+    #[arg(long)]
+    max_recovery_s: Option<f64>,
+    /// Highest acceptable attempts / arrived (retry amplification), in
+    /// total and for each service.
+    #[arg(long)]
+    max_amplification: Option<f64>,
+}
+
+impl BoundArgs {
+    fn bounds(&self) -> Result<Bounds, String> {
+        let b = Bounds {
+            max_p99_wait_ms: self.max_p99_wait_ms,
+            max_timeout_fraction: self.max_timeout_fraction,
+            max_failure_fraction: self.max_failure_fraction,
+            max_recovery_s: self.max_recovery_s,
+            max_amplification: self.max_amplification,
+        };
+        if b.is_empty() {
+            return Err("check needs at least one bound: --max-p99-wait-ms, \
+                        --max-timeout-fraction, --max-failure-fraction, --max-recovery-s or \
+                        --max-amplification"
+                .into());
+        }
+        b.validate().map_err(|e| format!("invalid bounds:\n{e}"))?;
+        Ok(b)
+    }
+}
+
 /// Reads a file, or standard input for `-`.
 fn read_input(path: &str) -> Result<String, String> {
     if path == "-" {
@@ -148,9 +232,21 @@ fn read_input(path: &str) -> Result<String, String> {
     }
 }
 
-fn load(path: &str, max_events: u64) -> Result<poolcast::Scenario, String> {
+fn load(path: &str, max_events: u64) -> Result<Scenario, String> {
     let text = read_input(path)?;
     poolcast::parse_and_validate(&text, max_events).map_err(|e| format!("invalid scenario:\n{e}"))
+}
+
+/// The index of the service called `name`, or of the first.
+fn service_index(s: &Scenario, name: Option<&str>) -> Result<usize, String> {
+    let Some(name) = name else { return Ok(0) };
+    s.service(name).map(|(i, _)| i).ok_or_else(|| {
+        let names: Vec<&str> = s.services.iter().map(|x| x.name.as_str()).collect();
+        format!(
+            "--service: no service is called {name:?}; the scenario has {}",
+            names.join(", ")
+        )
+    })
 }
 
 /// Writes `text` and a newline to standard output. A reader that went away
@@ -168,6 +264,7 @@ fn emit(text: &str) -> Result<(), String> {
 /// JSON text of a value the core returned, compact or indented. (A macro,
 /// so the CLI needs no `serde` of its own; plain structs of numbers and
 /// strings always serialise.)
+#[macro_export]
 macro_rules! to_json {
     ($value:expr, $pretty:expr) => {
         if $pretty {
@@ -177,27 +274,6 @@ macro_rules! to_json {
         }
         .unwrap_or_default()
     };
-}
-
-/// One header line and one line per point.
-fn csv(sweep: &Sweep) -> String {
-    let mut out = format!(
-        "{},p99_wait_ms,timeout_fraction,failure_fraction,throughput_per_s,peak_db_connections,utilization",
-        sweep.field
-    );
-    for p in &sweep.points {
-        out.push_str(&format!(
-            "\n{},{},{},{},{},{},{}",
-            p.value,
-            p.p99_wait_ms,
-            p.timeout_fraction,
-            p.failure_fraction,
-            p.throughput_per_s,
-            p.peak_db_connections,
-            p.utilization
-        ));
-    }
-    out
 }
 
 fn main() -> ExitCode {
@@ -231,31 +307,51 @@ fn dispatch(command: Command) -> Result<ExitCode, String> {
             load(&scenario, max_events)?;
             emit("ok")?;
         }
-        Command::Calc { scenario, pretty } => {
-            // Nothing is simulated, so no event limit applies.
+        Command::Migrate { scenario } => {
+            // Nothing runs, so no event limit applies.
             let s = load(&scenario, u64::MAX)?;
-            emit(&to_json!(poolcast::analytic::calc(&s), pretty))?;
+            emit(&to_json!(s.to_v2(), true))?;
+        }
+        Command::Calc {
+            scenario,
+            service,
+            pretty,
+        } => {
+            let s = load(&scenario, u64::MAX)?;
+            let i = service_index(&s, service.as_deref())?;
+            emit(&to_json!(poolcast::analytic::calc_for(&s, i), pretty))?;
         }
         Command::Recommend {
             scenario,
             slo,
+            service,
+            proxy,
             pretty,
             max_events,
         } => {
             let s = load(&scenario, max_events)?;
             let slo = slo.slo()?;
+            let sizing = if proxy {
+                Sizing::Proxy
+            } else {
+                Sizing::Pool(service_index(&s, service.as_deref())?)
+            };
+            sizing
+                .validate(&s)
+                .map_err(|e| format!("cannot size it:\n{e}"))?;
+            let field = sizing.field(&s);
             let chatty = io::stderr().is_terminal();
-            let mut progress = |p: &poolcast::sweep::SweepPoint| {
+            let mut progress = |p: &sweep::SweepPoint| {
                 if chatty {
                     eprintln!(
-                        "poolcast: max_size {}: p99 wait {:.2} ms, timeouts {:.3}%",
+                        "poolcast: {field} {}: p99 wait {:.2} ms, timeouts {:.3}%",
                         p.value,
                         p.p99_wait_ms,
                         p.timeout_fraction * 100.0
                     );
                 }
             };
-            let rec = recommend::recommend_with_progress(&s, &slo, max_events, &mut progress)
+            let rec = recommend::recommend_sizing(&s, sizing, &slo, max_events, &mut progress)
                 .map_err(|e| format!("invalid scenario:\n{e}"))?;
             emit(&to_json!(rec, pretty))?;
         }
@@ -266,35 +362,60 @@ fn dispatch(command: Command) -> Result<ExitCode, String> {
             from,
             to,
             step,
-            json: as_json,
+            shard,
+            json,
             pretty,
             max_events,
         } => {
             let s = load(&scenario, max_events)?;
-            let values = match (from, to) {
-                (Some(from), Some(to)) => sweep::range(from, to, step)?,
-                _ if values.is_empty() => {
-                    return Err("give --values a,b,c or --from X --to Y [--step Z]".into());
-                }
-                _ => values,
+            let separate = match (from, to) {
+                (Some(from), Some(to)) => Some(sweep::range(from, to, step)?),
+                _ if values.is_empty() => None,
+                _ => Some(values),
             };
-            let result = sweep::run(&s, &field, &values, max_events)
+            let axes = sweep_io::axes(&field, separate)?;
+            let shard = shard.as_deref().map(Shard::parse).transpose()?;
+            let chatty = io::stderr().is_terminal();
+            let mut progress = |p: &sweep::GridPoint| {
+                if chatty {
+                    eprintln!("poolcast: point {} {:?} done", p.index, p.values);
+                }
+            };
+            let grid = sweep::run_grid(&s, &axes, shard, max_events, &mut progress)
                 .map_err(|e| format!("invalid sweep:\n{e}"))?;
-            emit(&if as_json {
-                to_json!(result, pretty)
+            emit(&if json {
+                sweep_io::json(&grid, pretty)
             } else {
-                csv(&result)
+                sweep_io::csv(&grid)
             })?;
+        }
+        Command::Merge { files, pretty } => {
+            let inputs = files
+                .iter()
+                .map(|f| Ok((f.clone(), read_input(f)?)))
+                .collect::<Result<Vec<_>, String>>()?;
+            emit(&sweep_io::merge(&inputs, pretty).map_err(|e| format!("cannot merge: {e}"))?)?;
         }
         Command::Check {
             scenario,
-            slo,
+            bounds,
+            service,
             max_events,
         } => {
             let s = load(&scenario, max_events)?;
-            let slo = slo.slo()?;
+            let bounds = bounds.bounds()?;
+            let scope = match service.as_deref() {
+                None => Scope::All,
+                name => Scope::Service(service_index(&s, name)?),
+            };
             let report = poolcast::Sim::new(&s).run_to_end();
-            let broken = recommend::check(&report, &slo);
+            if bounds.max_recovery_s.is_some() && report.incidents.is_empty() {
+                eprintln!(
+                    "poolcast: note: the scenario has no timed events, so --max-recovery-s has \
+                     nothing to check"
+                );
+            }
+            let broken = recommend::check_bounds(&report, &bounds, scope);
             if broken.is_empty() {
                 emit("ok")?;
             } else {

@@ -19,34 +19,43 @@
 //! assert!(c.erlang_c.exact);
 //! ```
 
+mod assume;
+mod budget;
+mod demand;
+mod proxy;
 mod queue;
 mod rules;
+mod serverless;
 
+pub use assume::{Assumption, AssumptionCheck, EXPONENTIAL_P99_OVER_P50, assumptions_for};
+pub use budget::{BudgetRow, DatabaseBudget, Opener, database_budgets, limit_of, others_on};
+pub use demand::{acquires_per_request, peak_rate, sends_reads, share_on};
+pub use proxy::{ProxyCalc, ServerPoolQueue, proxy_calc, server_load};
 pub use queue::{Mmc, erlang_b, erlang_c};
 pub use rules::{
     Budget, ConcurrencyRule, CoresRule, Rules, ServerlessRule, Verdict, budget, rules,
 };
+pub use serverless::{LimitLoss, ServerlessLoss, serverless_losses};
 
 use serde::{Deserialize, Serialize};
 
-use crate::dist::{lognormal_params, mean_ms};
-use crate::scenario::{Dist, QueryMode, Scenario};
-use crate::warnings::{mean_hold_ms, peak_rate};
-
-/// p99 / p50 of any exponential distribution: ln(100) / ln(2).
-pub const EXPONENTIAL_P99_OVER_P50: f64 = 6.643_856_189_774_724;
+use crate::dist::lognormal_params;
+use crate::scenario::{Dist, Scenario};
+use crate::warnings::workload_hold_ms;
 
 /// Everything the calculator says about one scenario.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Calc {
+    /// The service the single-pool results below describe.
+    pub service: String,
     /// The load the formulas were fed, derived from the scenario.
     pub load: Load,
     /// Little's law: busy connections = arrival rate x mean hold time.
     pub littles_law: LittlesLaw,
     /// The guides' rules of thumb.
     pub rules: Rules,
-    /// The fleet's connections against the database's limit.
+    /// The primary's connections against its limit, sized by this service.
     pub budget: Budget,
     /// One pool as M/M/c (Erlang C), as if waiters never gave up.
     pub erlang_c: QueueResult,
@@ -54,17 +63,26 @@ pub struct Calc {
     pub with_timeout: Option<QueueResult>,
     /// Every assumption the queueing results make, checked against the scenario.
     pub assumptions: Vec<AssumptionCheck>,
+    /// Each database's connection budget: who can open how many, the limit,
+    /// the headroom.
+    pub databases: Vec<DatabaseBudget>,
+    /// Erlang B for each serverless service.
+    pub serverless: Vec<ServerlessLoss>,
+    /// Erlang C for the proxy's server pools; `null` without a proxy.
+    pub proxy: Option<ProxyCalc>,
 }
 
-/// The load on the fleet and on each pool, at the busiest step of the profile.
+/// The load on a service and on each of its primary pools, at its busiest.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Load {
-    /// Pools in the fleet (instances x pools per instance).
+    /// Primary pools of the service (instances x pools per instance; for a
+    /// serverless service, `max_concurrency` functions with a pool each).
     pub pools: u64,
-    /// Requests per second at the busiest step.
+    /// Requests per second at the busiest (closed loop: the most the users
+    /// can send).
     pub peak_rate_per_s: f64,
-    /// Connection acquisitions per second in each pool.
+    /// Connection acquisitions per second in each primary pool.
     pub acquires_per_pool_per_s: f64,
     /// Acquisitions per request: the queries, or one for a transaction.
     pub acquires_per_request: u32,
@@ -72,15 +90,18 @@ pub struct Load {
     pub hold_per_request_ms: f64,
     /// Mean time one acquisition holds its connection, ms.
     pub hold_per_acquire_ms: f64,
+    /// Fraction of the acquisitions that go to the primary (the rest are
+    /// reads on the replicas' pools).
+    pub primary_share: f64,
 }
 
 /// Little's law: mean busy connections = rate x mean hold time.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LittlesLaw {
-    /// Busy connections across the fleet.
+    /// Busy connections across the service.
     pub busy_connections: f64,
-    /// Busy connections in each pool (the offered load, erlangs).
+    /// Busy connections in each primary pool (the offered load, erlangs).
     pub busy_per_pool: f64,
     /// `busy_per_pool / pool.max_size`; at 1 or more the pool cannot keep up.
     pub utilization: f64,
@@ -121,38 +142,6 @@ pub struct QueueResult {
     pub exact: bool,
 }
 
-/// An assumption behind the formulas.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Assumption {
-    /// Acquisitions arrive as a Poisson process.
-    PoissonArrivals,
-    /// Hold times are exponential.
-    ExponentialHold,
-    /// Pools do not interact.
-    OnePool,
-    /// Queries run at full speed however many run at once (`cores: null`).
-    NoDbContention,
-    /// Connections are open before they are needed.
-    WarmPool,
-    /// The arrival rate does not change.
-    SteadyRate,
-    /// The database never refuses a connection.
-    WithinDbLimit,
-}
-
-/// One assumption checked against the scenario.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct AssumptionCheck {
-    /// The assumption.
-    pub assumption: Assumption,
-    /// Whether the scenario keeps it.
-    pub holds: bool,
-    /// Why, with the numbers.
-    pub detail: String,
-}
-
 const QUEUE_ASSUMES: [Assumption; 7] = [
     Assumption::PoissonArrivals,
     Assumption::ExponentialHold,
@@ -163,56 +152,87 @@ const QUEUE_ASSUMES: [Assumption; 7] = [
     Assumption::WithinDbLimit,
 ];
 
-/// The calculator's answer for a validated scenario.
+/// The calculator's answer for a validated scenario, its single-pool
+/// results for the first service.
 pub fn calc(s: &Scenario) -> Calc {
-    let load = load(s);
-    let assumptions = assumptions(s);
+    calc_for(s, 0)
+}
+
+/// The calculator's answer for a validated scenario, its single-pool
+/// results for service `svc` (an index into `services`; out of range reads
+/// as the first).
+pub fn calc_for(s: &Scenario, svc: usize) -> Calc {
+    let svc = if svc < s.services.len() { svc } else { 0 };
+    let service = &s.services[svc];
+    let load = load_for(s, svc);
+    let assumptions = assumptions_for(s, svc);
     // The queueing results rest on every assumption checked.
     let exact = assumptions.iter().all(|a| a.holds);
     let busy_per_pool = load.acquires_per_pool_per_s * load.hold_per_acquire_ms / 1000.0;
-    let queue = |timeout_ms| pool_queue(s, s.app().pool.max_size, timeout_ms);
+    let queue = |timeout_ms| pool_queue_for(s, svc, service.pool.max_size, timeout_ms);
     Calc {
+        service: service.name.clone(),
         littles_law: LittlesLaw {
             busy_connections: load.peak_rate_per_s * load.hold_per_request_ms / 1000.0,
             busy_per_pool,
-            utilization: busy_per_pool / f64::from(s.app().pool.max_size.max(1)),
+            utilization: busy_per_pool / f64::from(service.pool.max_size.max(1)),
             assumes: vec![Assumption::SteadyRate],
         },
-        rules: rules(s, &load),
-        budget: budget(s),
-        erlang_c: queue_result(&queue(None), s.app().pool.acquire_timeout_ms, exact),
-        with_timeout: s
-            .app()
+        rules: rules(s, svc, &load),
+        budget: budget(s, svc),
+        erlang_c: queue_result(&queue(None), service.pool.acquire_timeout_ms, exact),
+        with_timeout: service
             .pool
             .acquire_timeout_ms
             .map(|tau| queue_result(&queue(Some(tau)), None, exact)),
         assumptions,
         load,
+        databases: database_budgets(s),
+        serverless: serverless_losses(s),
+        proxy: proxy_calc(s),
     }
 }
 
-/// The load figures of a scenario, at its peak rate.
+/// The load figures of the first service.
 pub fn load(s: &Scenario) -> Load {
-    let pools = s.pool_count().max(1);
-    let acquires_per_request = match s.app().workload.query_mode {
-        QueryMode::Transaction => 1,
-        QueryMode::Sequential | QueryMode::Parallel => s.app().workload.queries_per_request.max(1),
-    };
-    let hold_per_request_ms = mean_hold_ms(s);
-    let peak_rate_per_s = peak_rate(s);
+    load_for(s, 0)
+}
+
+/// The load figures of service `svc`, at its busiest.
+pub fn load_for(s: &Scenario, svc: usize) -> Load {
+    let service = &s.services[svc];
+    let pools = if service.is_serverless() {
+        u64::from(service.serverless_or_default().max_concurrency)
+    } else {
+        service.pool_count()
+    }
+    .max(1);
+    let acquires_per_request = acquires_per_request(&service.workload);
+    let hold_per_request_ms = workload_hold_ms(&service.workload);
+    let peak_rate_per_s = peak_rate(service);
+    let primary_share = share_on(s, service, 0);
     Load {
         pools,
         peak_rate_per_s,
-        acquires_per_pool_per_s: peak_rate_per_s * f64::from(acquires_per_request) / pools as f64,
+        acquires_per_pool_per_s: peak_rate_per_s * f64::from(acquires_per_request) * primary_share
+            / pools as f64,
         acquires_per_request,
         hold_per_request_ms,
         hold_per_acquire_ms: hold_per_request_ms / f64::from(acquires_per_request),
+        primary_share,
     }
 }
 
-/// One pool of `servers` connections under the scenario's peak load.
+/// One primary pool of the first service, of `servers` connections, under
+/// its peak load.
 pub fn pool_queue(s: &Scenario, servers: u32, timeout_ms: Option<f64>) -> Mmc {
-    let l = load(s);
+    pool_queue_for(s, 0, servers, timeout_ms)
+}
+
+/// One primary pool of service `svc`, of `servers` connections, under its
+/// peak load.
+pub fn pool_queue_for(s: &Scenario, svc: usize, servers: u32, timeout_ms: Option<f64>) -> Mmc {
+    let l = load_for(s, svc);
     Mmc::new(
         servers,
         l.acquires_per_pool_per_s / 1000.0,
@@ -221,7 +241,12 @@ pub fn pool_queue(s: &Scenario, servers: u32, timeout_ms: Option<f64>) -> Mmc {
     )
 }
 
-fn queue_result(q: &Mmc, tail_at_ms: Option<f64>, exact: bool) -> QueueResult {
+/// Each queueing assumption for the first service.
+pub fn assumptions(s: &Scenario) -> Vec<AssumptionCheck> {
+    assumptions_for(s, 0)
+}
+
+pub(crate) fn queue_result(q: &Mmc, tail_at_ms: Option<f64>, exact: bool) -> QueueResult {
     let a = q.offered_load();
     QueueResult {
         model: if q.timeout_ms.is_some() {
@@ -249,6 +274,23 @@ fn queue_result(q: &Mmc, tail_at_ms: Option<f64>, exact: bool) -> QueueResult {
     }
 }
 
+/// A probability as a percentage for a sentence: "4.82%", "0.0031%", or
+/// "under 0.0001%" for what rounds to nothing.
+pub(crate) fn percent(p: f64) -> String {
+    let x = p * 100.0;
+    if x == 0.0 {
+        "0%".into()
+    } else if x < 1e-4 {
+        "under 0.0001%".into()
+    } else if x < 0.01 {
+        // Two significant digits.
+        let decimals = libm::ceil(-libm::log10(x)) as usize + 1;
+        format!("{x:.decimals$}%")
+    } else {
+        format!("{x:.2}%")
+    }
+}
+
 /// p99 / p50 of a distribution, ms over ms (`NaN` when p50 is 0).
 fn p99_over_p50(d: &Dist) -> f64 {
     match *d {
@@ -268,136 +310,19 @@ fn p99_over_p50(d: &Dist) -> f64 {
     }
 }
 
-/// Each queueing assumption, checked against the scenario.
-pub fn assumptions(s: &Scenario) -> Vec<AssumptionCheck> {
-    let w = &s.app().workload;
-    let q = w.queries_per_request;
-    let check = |assumption, holds, detail: String| AssumptionCheck {
-        assumption,
-        holds,
-        detail,
-    };
-    let arrivals = match (w.query_mode, q) {
-        (_, 1) | (QueryMode::Transaction, _) => check(
-            Assumption::PoissonArrivals,
-            true,
-            "one acquisition per request, and requests arrive as a Poisson process.".into(),
-        ),
-        (QueryMode::Sequential, _) => check(
-            Assumption::PoissonArrivals,
-            false,
-            format!(
-                "each request acquires {q} times in a row, so acquisitions come in trains, not as \
-                 a Poisson process; the formulas are a rough guide."
-            ),
-        ),
-        (QueryMode::Parallel, _) => check(
-            Assumption::PoissonArrivals,
-            false,
-            format!(
-                "each request acquires {q} connections at once: batches wait longer than Erlang C \
-                 says."
-            ),
-        ),
-    };
-    let ratio = p99_over_p50(&w.query_ms);
-    let near = (ratio / EXPONENTIAL_P99_OVER_P50 - 1.0).abs() <= 0.2;
-    let summed =
-        w.query_mode == QueryMode::Transaction && (q > 1 || mean_ms(&w.hold_extra_ms) > 0.0);
-    let mut hold = format!(
-        "query_ms has p99/p50 = {ratio:.2}; an exponential has {EXPONENTIAL_P99_OVER_P50:.2}{}",
-        if near {
-            "."
-        } else if ratio < EXPONENTIAL_P99_OVER_P50 {
-            ": times vary less, so real waits are shorter than the formulas say."
-        } else {
-            ": a heavier tail, so real waits are longer than the formulas say."
-        }
-    );
-    if summed {
-        hold.push_str(
-            " A transaction holds its connection for several parts in a row, which varies less \
-             than one exponential.",
-        );
-    }
-    let pools = s.pool_count();
-    let db_limit = u64::from(s.db_limit());
-    let fleet = pools * u64::from(s.app().pool.max_size);
-    let warm = s.app().pool.min_idle >= s.app().pool.max_size
-        && s.app().pool.max_lifetime_ms.is_none()
-        && s.app().pool.max_uses.is_none();
-    let peak = peak_rate(s);
-    let steady = w
-        .rate_profile
-        .iter()
-        .all(|st| st.rate_per_s == w.rate_per_s);
-    vec![
-        arrivals,
-        check(Assumption::ExponentialHold, near && !summed, hold),
-        check(
-            Assumption::OnePool,
-            pools == 1,
-            if pools == 1 {
-                "one pool in the fleet.".into()
-            } else {
-                format!(
-                    "{pools} pools: each is taken as its own queue with 1/{pools} of the load \
-                     (exact for the random split), but they share the database's connections \
-                     and cores."
-                )
-            },
-        ),
-        check(
-            Assumption::NoDbContention,
-            s.database.cores.is_none(),
-            match s.database.cores {
-                None => "database.cores is null: queries never slow each other down.".into(),
-                Some(k) => format!(
-                    "database.cores = {k}: with more than {k} queries running each one slows \
-                     down, which the formulas ignore."
-                ),
-            },
-        ),
-        check(
-            Assumption::WarmPool,
-            warm || s.database.connect_ms == 0.0,
-            if warm || s.database.connect_ms == 0.0 {
-                "connections are ready when needed.".into()
-            } else {
-                format!(
-                    "connections are opened on demand (pool.min_idle {} < max_size {}) or retired \
-                     (max_lifetime_ms, max_uses): each open adds database.connect_ms = {} ms to \
-                     some waits.",
-                    s.app().pool.min_idle,
-                    s.app().pool.max_size,
-                    s.database.connect_ms
-                )
-            },
-        ),
-        check(
-            Assumption::SteadyRate,
-            steady,
-            if steady {
-                format!("the rate is {peak} requests/s throughout.")
-            } else {
-                format!(
-                    "the formulas use the peak rate, {peak} requests/s, as if it lasted for ever; \
-                     a short burst does less harm."
-                )
-            },
-        ),
-        check(
-            Assumption::WithinDbLimit,
-            fleet <= db_limit,
-            format!("the fleet may open {fleet} connections and the database accepts {db_limit}."),
-        ),
-    ]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::parse;
+
+    #[test]
+    fn percentages_for_sentences() {
+        assert_eq!(percent(0.0482187), "4.82%");
+        assert_eq!(percent(0.000_031), "0.0031%");
+        assert_eq!(percent(1e-18), "under 0.0001%");
+        assert_eq!(percent(5e-7), "under 0.0001%");
+        assert_eq!(percent(0.0), "0%");
+    }
 
     fn scenario(json: &str) -> Scenario {
         parse(json).unwrap()

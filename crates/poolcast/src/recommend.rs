@@ -1,23 +1,31 @@
-//! Pool sizing against a service-level objective: the smallest per-pool
-//! `max_size` whose simulated run meets the SLO and whose fleet fits the
-//! database.
+//! Pool sizing against a service-level objective: the smallest size whose
+//! simulated run meets the SLO and whose connections fit the database.
 //!
+//! What is sized is a [`Sizing`]: one service's `pool.max_size` (the first
+//! by default; the SLO reads that service's figures), or the proxy's
+//! `default_pool_size` (the SLO reads the wait for a server connection).
 //! The queueing formulas ([`crate::analytic`]) give a first guess; the
 //! simulation, with the scenario's own seed, confirms it and bisects to the
 //! boundary, assuming that a larger pool never does worse. Every simulated
 //! size is kept as a point of the explored curve. When no size fits, the
 //! answer says which limit binds and what would lift it.
 
+mod explain;
+mod gate;
+mod sizing;
+
+pub use gate::{Bounds, check_bounds};
+pub use sizing::Sizing;
+
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
 use crate::analytic::{self, Assumption, Mmc};
-use crate::dist::mean_ms;
 use crate::report::Report;
 use crate::scenario::Scenario;
-use crate::sweep::{SweepPoint, with_field};
-use crate::validate::{FieldError, ScenarioError, validate};
+use crate::sweep::{Scope, SweepPoint, with_field};
+use crate::validate::{ScenarioError, validate};
 
 /// Largest pool the search considers (the validation limit of `pool.max_size`).
 const MAX_SIZE: u32 = 100_000;
@@ -36,35 +44,21 @@ pub struct Slo {
     pub max_failure_fraction: Option<f64>,
 }
 
+impl From<Slo> for Bounds {
+    fn from(slo: Slo) -> Bounds {
+        Bounds {
+            max_p99_wait_ms: Some(slo.max_p99_wait_ms),
+            max_timeout_fraction: slo.max_timeout_fraction,
+            max_failure_fraction: slo.max_failure_fraction,
+            ..Bounds::default()
+        }
+    }
+}
+
 impl Slo {
     /// Checks the bounds, naming the field of each problem.
     pub fn validate(&self) -> Result<(), ScenarioError> {
-        let mut errors = Vec::new();
-        if !(self.max_p99_wait_ms.is_finite() && self.max_p99_wait_ms >= 0.0) {
-            errors.push(FieldError {
-                field: "slo.max_p99_wait_ms".into(),
-                message: format!(
-                    "must be a number of ms, 0 or more, got {}",
-                    self.max_p99_wait_ms
-                ),
-            });
-        }
-        for (field, value) in [
-            ("slo.max_timeout_fraction", self.max_timeout_fraction),
-            ("slo.max_failure_fraction", self.max_failure_fraction),
-        ] {
-            if let Some(x) = value.filter(|x| !(0.0..=1.0).contains(x)) {
-                errors.push(FieldError {
-                    field: field.into(),
-                    message: format!("must be a fraction from 0 to 1, got {x}"),
-                });
-            }
-        }
-        if errors.is_empty() {
-            Ok(())
-        } else {
-            Err(ScenarioError::Invalid(errors))
-        }
+        Bounds::from(*self).validate()
     }
 }
 
@@ -80,23 +74,36 @@ pub enum Binding {
     LoadAboveCapacity,
     /// A bound no pool size moves (e.g. failures from statement timeouts).
     Slo,
+    /// The proxy's `max_client_conn` caps the client pools behind it.
+    ClientConnections,
 }
 
 /// The answer of [`recommend`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Recommendation {
-    /// The smallest per-pool `max_size` meeting the SLO within the database limit; `null` if none.
+    /// The field sized: `pool.max_size` (version 1), `services[1].pool.max_size`,
+    /// or `proxy.default_pool_size`.
+    pub field: String,
+    /// The service sized; `null` when the proxy is.
+    pub service: Option<String>,
+    /// The smallest value of `field` meeting the SLO within the connection
+    /// limits; `null` if none. (Named for version 1, where it is always the
+    /// pool size.)
     pub pool_max_size: Option<u32>,
-    /// The smallest size the queueing formulas give for the same SLO (M/M/c or M/M/c+D).
+    /// The smallest value the queueing formulas give for the same SLO (M/M/c or M/M/c+D).
     pub analytic_max_size: Option<u32>,
     /// Whether the scenario keeps every assumption of those formulas.
     pub analytic_exact: bool,
-    /// Pools in the fleet.
+    /// Pools that take the size: the service's (a serverless service's
+    /// functions), or the proxy's server pools that may fill up.
     pub pools: u64,
-    /// `max_connections - reserved_connections`.
+    /// `max_connections - reserved_connections` of the primary.
     pub db_limit: u64,
-    /// The largest per-pool size the database limit allows.
+    /// Connections left for what is sized: the tightest limit less what the
+    /// other parties may hold (`db_limit` with one service).
+    pub room: u64,
+    /// The largest value the connection limits allow.
     pub max_size_allowed: u32,
     /// The objective.
     pub slo: Slo,
@@ -108,64 +115,26 @@ pub struct Recommendation {
     pub fixes: Vec<String>,
     /// Remarks: why simulation and formulas differ, budget share, timeouts.
     pub notes: Vec<String>,
-    /// Every simulated size, in increasing order.
+    /// Every simulated value, in increasing order, with the figures the SLO read.
     pub curve: Vec<SweepPoint>,
 }
 
-/// The bounds `report` breaks, one sentence each; empty when it meets `slo`.
+/// The bounds `report` breaks, one sentence each; empty when it meets
+/// `slo`. The figures are the totals over every service.
 pub fn check(report: &Report, slo: &Slo) -> Vec<String> {
-    let point = SweepPoint::from_report(f64::from(report.scenario.app().pool.max_size), report);
-    let mut out = Vec::new();
-    if point.p99_wait_ms > slo.max_p99_wait_ms {
-        out.push(format!(
-            "acquire wait p99 is {:.3} ms, over the bound of {} ms",
-            point.p99_wait_ms, slo.max_p99_wait_ms
-        ));
-    }
-    // Acquisitions neither served, timed out nor failed were still waiting
-    // when the run ended; their waits are in no percentile. Many of them
-    // means the line was growing: the served p99 says nothing then.
-    let a = &report.acquire;
-    let served: u64 = a.wait_histogram.counts.iter().sum();
-    let timed_out = (a.timeout_fraction * a.attempts as f64).round() as u64;
-    let stuck = a
-        .attempts
-        .saturating_sub(served + timed_out + report.requests.failed);
-    if stuck * 100 > a.attempts {
-        out.push(format!(
-            "{:.1}% of acquisitions were still waiting when the run ended, so their waits are in \
-             no percentile: the pools cannot keep up, so the wait bound is not met",
-            stuck as f64 * 100.0 / a.attempts as f64
-        ));
-    }
-    if let Some(max) = slo
-        .max_timeout_fraction
-        .filter(|&m| point.timeout_fraction > m)
-    {
-        out.push(format!(
-            "{:.4}% of acquisitions timed out, over the bound of {:.4}%",
-            point.timeout_fraction * 100.0,
-            max * 100.0
-        ));
-    }
-    if let Some(max) = slo
-        .max_failure_fraction
-        .filter(|&m| point.failure_fraction > m)
-    {
-        out.push(format!(
-            "{:.4}% of requests failed, over the bound of {:.4}%",
-            point.failure_fraction * 100.0,
-            max * 100.0
-        ));
-    }
-    out
+    check_bounds(report, &Bounds::from(*slo), Scope::All)
 }
 
-/// The scenario with every pool at `size`. A `min_idle` equal to the old
-/// `max_size` (a fixed, warm pool) follows the new size; otherwise it is
-/// capped at it.
+/// The scenario with every pool of the first service at `size`. A
+/// `min_idle` equal to the old `max_size` (a fixed, warm pool) follows the
+/// new size; otherwise it is capped at it.
 pub fn with_pool_size(s: &Scenario, size: u32) -> Result<Scenario, ScenarioError> {
     with_field(s, "pool.max_size", f64::from(size))
+}
+
+/// The scenario with what `sizing` sizes at `size`.
+pub fn with_size(s: &Scenario, sizing: Sizing, size: u32) -> Result<Scenario, ScenarioError> {
+    with_field(s, &sizing.field(s), f64::from(size))
 }
 
 /// Whether one pool, as a queue, meets the SLO's wait and timeout bounds.
@@ -186,17 +155,10 @@ fn queue_meets(q: &Mmc, slo: &Slo) -> bool {
     over <= 0.01
 }
 
-/// The smallest pool that meets `slo` by the queueing formulas, at the
-/// scenario's peak load, up to `MAX_SIZE`.
+/// The smallest pool of the first service that meets `slo` by the queueing
+/// formulas, at its peak load, up to `MAX_SIZE`.
 pub fn analytic_size(s: &Scenario, slo: &Slo) -> Option<u32> {
-    let mut q = analytic::pool_queue(s, 1, s.app().pool.acquire_timeout_ms);
-    while q.servers <= MAX_SIZE {
-        if queue_meets(&q, slo) {
-            return Some(q.servers);
-        }
-        q = q.with_one_more();
-    }
-    None
+    Sizing::Pool(0).analytic_size(s, slo)
 }
 
 /// [`recommend_with_progress`] without progress reports.
@@ -208,23 +170,38 @@ pub fn recommend(
     recommend_with_progress(s, slo, max_events, &mut |_| {})
 }
 
-/// Finds the smallest per-pool `max_size` meeting `slo` within the database
-/// limit; `progress` hears of each simulated size as it finishes. Each run
-/// must fit in `max_events`.
+/// Finds the smallest `pool.max_size` of the first service meeting `slo`
+/// within the database limit; `progress` hears of each simulated size as it
+/// finishes. Each run must fit in `max_events`.
 pub fn recommend_with_progress(
     s: &Scenario,
     slo: &Slo,
     max_events: u64,
     progress: &mut dyn FnMut(&SweepPoint),
 ) -> Result<Recommendation, ScenarioError> {
+    recommend_sizing(s, Sizing::Pool(0), slo, max_events, progress)
+}
+
+/// Finds the smallest value of what `sizing` sizes meeting `slo` within the
+/// connection limits; `progress` hears of each simulated value as it
+/// finishes. Each run must fit in `max_events`.
+pub fn recommend_sizing(
+    s: &Scenario,
+    sizing: Sizing,
+    slo: &Slo,
+    max_events: u64,
+    progress: &mut dyn FnMut(&SweepPoint),
+) -> Result<Recommendation, ScenarioError> {
     validate(s, max_events)?;
     slo.validate()?;
-    let pools = s.pool_count();
-    let db_limit = u64::from(s.db_limit());
-    let allowed = (db_limit / pools).min(u64::from(MAX_SIZE)) as u32;
-    let analytic_max_size = analytic_size(s, slo);
+    sizing.validate(s)?;
+    let pools = sizing.pools(s);
+    let (allowed, room) = sizing.allowed(s);
+    let analytic_max_size = sizing.analytic_size(s, slo);
     let mut runs = Runs {
         base: s,
+        sizing,
+        scope: sizing.scope(s),
         slo,
         max_events,
         seen: BTreeMap::new(),
@@ -240,14 +217,15 @@ pub fn recommend_with_progress(
         )?
     };
     let mut rec = Recommendation {
+        field: sizing.field(s),
+        service: sizing.service(s).map(str::to_string),
         pool_max_size: found,
         analytic_max_size,
         // Sizes tried stay within the database limit, whatever the base size.
-        analytic_exact: analytic::assumptions(s)
-            .iter()
-            .all(|a| a.holds || a.assumption == Assumption::WithinDbLimit),
+        analytic_exact: analytic_holds(s, sizing),
         pools,
-        db_limit,
+        db_limit: u64::from(s.db_limit()),
+        room,
         max_size_allowed: allowed,
         slo: *slo,
         binding: None,
@@ -257,10 +235,22 @@ pub fn recommend_with_progress(
         curve: runs.seen.values().map(|(p, _)| *p).collect(),
     };
     match found {
-        Some(size) => explain_found(s, &mut rec, &runs.seen, size),
-        None => explain_none(s, &mut rec, &runs.seen),
+        Some(size) => explain::found(s, sizing, &mut rec, &runs.seen, size),
+        None => explain::none(s, sizing, &mut rec, &runs.seen),
     }
     Ok(rec)
+}
+
+/// Whether the formulas behind the first guess are exact for this scenario
+/// (the database limit aside: sizes tried stay within it).
+fn analytic_holds(s: &Scenario, sizing: Sizing) -> bool {
+    let checks = match sizing {
+        Sizing::Pool(i) => analytic::assumptions_for(s, i),
+        Sizing::Proxy => analytic::proxy_calc(s).map_or(Vec::new(), |p| p.assumes),
+    };
+    checks
+        .iter()
+        .all(|a| a.holds || a.assumption == Assumption::WithinDbLimit)
 }
 
 /// Simulated sizes: the point and whether it met the SLO.
@@ -268,6 +258,8 @@ type Seen = BTreeMap<u32, (SweepPoint, bool)>;
 
 struct Runs<'a> {
     base: &'a Scenario,
+    sizing: Sizing,
+    scope: Scope,
     slo: &'a Slo,
     max_events: u64,
     seen: Seen,
@@ -280,11 +272,11 @@ impl Runs<'_> {
         if let Some((_, ok)) = self.seen.get(&size) {
             return Ok(*ok);
         }
-        let s = with_pool_size(self.base, size)?;
+        let s = with_size(self.base, self.sizing, size)?;
         validate(&s, self.max_events)?;
         let report = crate::Sim::new(&s).run_to_end();
-        let ok = check(&report, self.slo).is_empty();
-        let point = SweepPoint::from_report(f64::from(size), &report);
+        let ok = check_bounds(&report, &Bounds::from(*self.slo), self.scope).is_empty();
+        let point = SweepPoint::from_scope(f64::from(size), &report, self.scope);
         (self.progress)(&point);
         self.seen.insert(size, (point, ok));
         Ok(ok)
@@ -329,225 +321,6 @@ fn search(runs: &mut Runs, guess: u32, allowed: u32) -> Result<Option<u32>, Scen
         }
     }
     Ok(Some(good))
-}
-
-fn explain_found(s: &Scenario, rec: &mut Recommendation, seen: &Seen, size: u32) {
-    let fleet = rec.pools * u64::from(size);
-    if fleet * 5 > rec.db_limit * 4 {
-        rec.notes.push(format!(
-            "{} pools x {size} = {fleet} connections is over 80% of the {} the database accepts; \
-             the guides keep 20% free for deploys and admin sessions.",
-            rec.pools, rec.db_limit
-        ));
-    }
-    let unbounded_timeouts = seen
-        .get(&size)
-        .filter(|(p, _)| rec.slo.max_timeout_fraction.is_none() && p.timeout_fraction > 0.0);
-    if let Some((p, _)) = unbounded_timeouts {
-        rec.notes.push(format!(
-            "{:.3}% of acquisitions time out at this size and the SLO sets no bound on \
-             timeouts (their waits are not in the p99).",
-            p.timeout_fraction * 100.0
-        ));
-    }
-    let Some(an) = rec.analytic_max_size else {
-        return;
-    };
-    if an == size {
-        return;
-    }
-    if !rec.analytic_exact {
-        let broken: Vec<String> = analytic::assumptions(s)
-            .into_iter()
-            .filter(|a| !a.holds && a.assumption != Assumption::WithinDbLimit)
-            .map(|a| a.detail)
-            .collect();
-        rec.notes.push(format!(
-            "the formulas give {an} and the simulation {size}: the scenario breaks their \
-             assumptions ({}), so the formulas only start the search.",
-            broken.join(" ")
-        ));
-        return;
-    }
-    // The sizes where the two disagree lie between them; show the closest to the bound.
-    let k = size.min(an);
-    let q = analytic::pool_queue(s, k, s.app().pool.acquire_timeout_ms);
-    let model = if q.timeout_ms.is_some() {
-        "M/M/c+D"
-    } else {
-        "Erlang C"
-    };
-    let theory = q
-        .served_wait_quantile_ms(0.99)
-        .map_or("unbounded".to_string(), |w| format!("{w:.2} ms"));
-    let sim = seen.get(&k).map_or("not simulated".to_string(), |(p, _)| {
-        format!("{:.2} ms", p.p99_wait_ms)
-    });
-    rec.notes.push(format!(
-        "the simulation gives {size} and {model} {an}: at size {k} the formula's p99 wait is \
-         {theory} and the simulated one {sim}, on either side of the {} ms bound (or of the \
-         timeout bound); a finite run samples the tail with noise (run longer to settle it).",
-        rec.slo.max_p99_wait_ms
-    ));
-}
-
-fn explain_none(s: &Scenario, rec: &mut Recommendation, seen: &Seen) {
-    let load = analytic::load(s);
-    let limit = rec.db_limit;
-    let busy = load.peak_rate_per_s * load.hold_per_request_ms / 1000.0;
-    let cpu = load.peak_rate_per_s
-        * f64::from(s.app().workload.queries_per_request)
-        * mean_ms(&s.app().workload.query_ms)
-        / 1000.0;
-    // At the largest size tried, only the failure bound broken: pool size is not the cause.
-    let only_failures = seen.values().next_back().is_some_and(|(p, _)| {
-        p.p99_wait_ms <= rec.slo.max_p99_wait_ms
-            && rec
-                .slo
-                .max_timeout_fraction
-                .is_none_or(|m| p.timeout_fraction <= m)
-            && rec
-                .slo
-                .max_failure_fraction
-                .is_some_and(|m| p.failure_fraction > m)
-    });
-    let formulas_fit = rec
-        .analytic_max_size
-        .is_some_and(|n| n <= rec.max_size_allowed);
-    let (binding, reason) = match s.database.cores {
-        Some(k) if cpu >= f64::from(k) => (
-            Binding::DatabaseCores,
-            format!(
-                "the queries need {cpu:.1} cores of database time at {} requests/s and the \
-                 database has {k}: no pool size helps.",
-                load.peak_rate_per_s
-            ),
-        ),
-        _ if busy >= limit as f64 => (
-            Binding::LoadAboveCapacity,
-            format!(
-                "the load keeps {busy:.1} connections busy on average (Little's law) and the \
-                 database accepts only {limit}."
-            ),
-        ),
-        _ if rec.max_size_allowed == 0 => (
-            Binding::DatabaseConnections,
-            format!(
-                "{} pools are more than the {limit} connections the database accepts.",
-                rec.pools
-            ),
-        ),
-        _ if only_failures => (
-            Binding::Slo,
-            "requests fail at every size tried (statement timeouts or refused connections), \
-             which a larger pool does not fix."
-                .to_string(),
-        ),
-        Some(k) if formulas_fit => (
-            Binding::DatabaseCores,
-            format!(
-                "the SLO is missed at every size up to {}: with {k} database cores, larger pools \
-                 make queries slower instead of waits shorter.",
-                rec.max_size_allowed
-            ),
-        ),
-        _ => (
-            Binding::DatabaseConnections,
-            format!(
-                "the SLO is missed at every size up to {} (the formulas ask for {}), and {} pools \
-                 x {} = {} is over the {limit} connections the database accepts.",
-                rec.max_size_allowed,
-                rec.analytic_max_size
-                    .map_or("more than that".to_string(), |n| format!("about {n}")),
-                rec.pools,
-                rec.max_size_allowed + 1,
-                rec.pools * (u64::from(rec.max_size_allowed) + 1)
-            ),
-        ),
-    };
-    rec.binding = Some(binding);
-    rec.reason = Some(reason);
-    rec.fixes = fixes(s, rec, binding, busy, cpu);
-}
-
-fn fixes(s: &Scenario, rec: &Recommendation, binding: Binding, busy: f64, cpu: f64) -> Vec<String> {
-    let limit = rec.db_limit;
-    let reserved = u64::from(s.database.reserved_connections);
-    match binding {
-        Binding::DatabaseCores => vec![format!(
-            "give the database more than {cpu:.1} cores, cache, or cut query time; more \
-             connections will not help."
-        )],
-        Binding::LoadAboveCapacity => vec![
-            format!(
-                "raise database.max_connections above {} (more than {busy:.0} busy connections \
-                 plus headroom and the reserved ones).",
-                (busy * 1.25).ceil() as u64 + reserved
-            ),
-            "or hold connections for less time: shorter queries, no external calls inside \
-             transactions."
-                .into(),
-        ],
-        Binding::Slo => vec![
-            "look at database.statement_timeout_ms and the failures in the report; the pool \
-             size is not the cause."
-                .into(),
-        ],
-        Binding::DatabaseConnections => {
-            let mut out = Vec::new();
-            let ppi = u64::from(s.app().pools_per_instance);
-            // The most instances whose pools, sized by the formulas for their
-            // larger share of the load, still fit. Fewer instances need fewer
-            // connections in all (bigger pools share better), so bisect.
-            let fits = |n: u32| {
-                let mut t = s.clone();
-                t.app_mut().instances = n;
-                let size = analytic_size(&t, &rec.slo)?;
-                (u64::from(n) * ppi * u64::from(size) <= limit).then_some((n, size))
-            };
-            let (mut lo, mut hi) = (0, s.app().instances);
-            while hi - lo > 1 {
-                let mid = lo + (hi - lo) / 2;
-                if fits(mid).is_some() {
-                    lo = mid;
-                } else {
-                    hi = mid;
-                }
-            }
-            let fewer = if lo == 0 { None } else { fits(lo) };
-            if let Some((n, size)) = fewer {
-                out.push(format!(
-                    "run {n} instances instead of {}: each pool then needs about {size} \
-                     connections (by the formulas) and {} fit.",
-                    s.app().instances,
-                    u64::from(n) * ppi * u64::from(size)
-                ));
-            }
-            let mut one = s.clone();
-            one.app_mut().instances = 1;
-            one.app_mut().pools_per_instance = 1;
-            if let Some(size) = analytic_size(&one, &rec.slo) {
-                out.push(format!(
-                    "put a transaction-mode proxy (PgBouncer, RDS Proxy) in front: one shared \
-                     pool of about {size} server connections carries the whole load{}.",
-                    if u64::from(size) <= limit {
-                        String::new()
-                    } else {
-                        format!(", though that is still over {limit}")
-                    }
-                ));
-            }
-            if let Some(size) = rec.analytic_max_size {
-                out.push(format!(
-                    "raise database.max_connections to at least {} ({} pools x {size} + {reserved} \
-                     reserved).",
-                    rec.pools * u64::from(size) + reserved,
-                    rec.pools
-                ));
-            }
-            out
-        }
-    }
 }
 
 #[cfg(test)]
@@ -678,6 +451,130 @@ mod tests {
         let rec = recommend(&s, &slo, crate::DEFAULT_MAX_EVENTS).unwrap();
         assert_eq!(rec.pool_max_size, None, "{rec:#?}");
         assert_eq!(rec.binding, Some(Binding::DatabaseCores));
+    }
+
+    /// Two services; the second, "worker", is an M/M/c pool: one instance,
+    /// warm, 900/s x exponential 10 ms. The first may hold 40 connections.
+    fn two_services(max_connections: u32) -> Scenario {
+        parse(&format!(
+            r#"{{"seed": 5, "duration_s": 100, "warmup_s": 5,
+                "services": [
+                  {{"name": "api", "instances": 2, "workload": {{"rate_per_s": 100}},
+                   "pool": {{"max_size": 20}}}},
+                  {{"name": "worker", "instances": 1,
+                   "workload": {{"rate_per_s": 900,
+                                 "query_ms": {{"kind": "exponential", "mean": 10}}}},
+                   "pool": {{"max_size": 10, "min_idle": 10, "acquire_timeout_ms": null}}}}],
+                "database": {{"connect_ms": 0, "max_connections": {max_connections}}}}}"#
+        ))
+        .unwrap()
+    }
+
+    #[test]
+    fn sizes_a_chosen_service_beside_the_others() {
+        let slo = Slo {
+            max_p99_wait_ms: 5.0,
+            max_timeout_fraction: None,
+            max_failure_fraction: None,
+        };
+        let s = two_services(60);
+        let rec = recommend_sizing(
+            &s,
+            Sizing::Pool(1),
+            &slo,
+            crate::DEFAULT_MAX_EVENTS,
+            &mut |_| {},
+        )
+        .unwrap();
+        assert_eq!(rec.field, "services[1].pool.max_size");
+        assert_eq!(rec.service.as_deref(), Some("worker"));
+        // 60 - 3 reserved - the api's 2 x 20 = 17 left for the worker.
+        assert_eq!((rec.room, rec.max_size_allowed), (17, 17));
+        let want = erlang_c_size(900.0, 10.0, 5.0);
+        assert_eq!(rec.analytic_max_size, Some(want));
+        let got = rec.pool_max_size.unwrap();
+        assert!(got.abs_diff(want) <= 1, "{rec:#?}");
+        // The curve holds the worker's own waits, not the api's.
+        let at = rec
+            .curve
+            .iter()
+            .find(|p| p.value == f64::from(got))
+            .unwrap();
+        assert!(at.p99_wait_ms <= 5.0);
+        // With 53 connections only 10 are left, enough for the 9 busy on
+        // average but not for the SLO: the database's connections bind.
+        let rec = recommend_sizing(
+            &two_services(53),
+            Sizing::Pool(1),
+            &slo,
+            crate::DEFAULT_MAX_EVENTS,
+            &mut |_| {},
+        )
+        .unwrap();
+        assert_eq!(rec.pool_max_size, None, "{rec:#?}");
+        assert_eq!(rec.binding, Some(Binding::DatabaseConnections));
+        assert_eq!(rec.max_size_allowed, 10);
+        assert!(
+            rec.fixes.iter().any(|f| f.contains("other parties")),
+            "{:?}",
+            rec.fixes
+        );
+        // With 50, 7 are left: fewer than the 9 the load keeps busy.
+        let rec = recommend_sizing(
+            &two_services(50),
+            Sizing::Pool(1),
+            &slo,
+            crate::DEFAULT_MAX_EVENTS,
+            &mut |_| {},
+        )
+        .unwrap();
+        assert_eq!(rec.binding, Some(Binding::LoadAboveCapacity));
+        assert!(rec.reason.as_deref().unwrap().contains("other parties"));
+    }
+
+    #[test]
+    fn sizes_the_proxy_pool_by_erlang_c() {
+        // MODEL.md §9's M/M/S case: 800/s x 10 ms = 8 erlangs at the proxy.
+        let s = parse(
+            r#"{"seed": 9, "duration_s": 100, "warmup_s": 5,
+                "services": [{"name": "api", "instances": 10, "route": "proxy",
+                  "workload": {"rate_per_s": 800,
+                               "query_ms": {"kind": "exponential", "mean": 10}},
+                  "pool": {"max_size": 20, "min_idle": 20, "acquire_timeout_ms": null}}],
+                "proxy": {"pool_mode": "transaction", "default_pool_size": 10,
+                          "min_pool_size": 10, "max_client_conn": 1000,
+                          "query_wait_timeout_ms": null, "client_connect_ms": 0},
+                "database": {"connect_ms": 0}}"#,
+        )
+        .unwrap();
+        let slo = Slo {
+            max_p99_wait_ms: 2.0,
+            max_timeout_fraction: None,
+            max_failure_fraction: None,
+        };
+        let rec = recommend_sizing(
+            &s,
+            Sizing::Proxy,
+            &slo,
+            crate::DEFAULT_MAX_EVENTS,
+            &mut |_| {},
+        )
+        .unwrap();
+        assert_eq!(rec.field, "proxy.default_pool_size");
+        assert_eq!(rec.service, None);
+        assert_eq!(rec.analytic_max_size, Some(erlang_c_size(800.0, 10.0, 2.0)));
+        assert!(rec.analytic_exact);
+        let got = rec.pool_max_size.unwrap();
+        assert!(
+            got.abs_diff(rec.analytic_max_size.unwrap()) <= 1,
+            "{rec:#?}"
+        );
+        // Every server pool size tried kept min_pool_size with it (warm).
+        let warm = with_size(&s, Sizing::Proxy, 7).unwrap().proxy.unwrap();
+        assert_eq!((warm.default_pool_size, warm.min_pool_size), (7, 7));
+        // Without a proxy there is nothing to size.
+        let e = Sizing::Proxy.validate(&mmc(100.0, 10.0, 10.0)).unwrap_err();
+        assert!(e.to_string().contains("proxy"), "{e}");
     }
 
     #[test]

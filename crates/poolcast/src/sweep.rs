@@ -1,13 +1,23 @@
-//! Sweeps: run one scenario many times, varying one numeric field, and keep
-//! the key figures of each run. Points are independent and deterministic
-//! (each runs with the scenario's own seed), so they can run in any order or
-//! in parallel workers and still give the same result.
+//! Sweeps: run one scenario many times, varying one numeric field (or
+//! several, over a grid), and keep the key figures of each run. Points are
+//! independent and deterministic (each runs with the scenario's own seed),
+//! so they can run in any order, in parallel workers or on other machines
+//! ([`grid`]'s shards) and still give the same result.
+
+mod grid;
+mod path;
+
+pub use grid::{
+    Axis, GridPoint, GridSweep, MAX_GRID_POINTS, Shard, grid_size, merge, point_scenario, run_grid,
+    values_at,
+};
+pub use path::with_field;
 
 use serde::{Deserialize, Serialize};
 
 use crate::report::Report;
-use crate::scenario::Scenario;
-use crate::validate::{FieldError, ScenarioError, parse, validate};
+use crate::scenario::{Cause, Scenario};
+use crate::validate::{ScenarioError, validate};
 
 /// The key figures of one run of a sweep.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -19,7 +29,9 @@ pub struct SweepPoint {
     pub p99_wait_ms: f64,
     /// Fraction of acquisitions that timed out.
     pub timeout_fraction: f64,
-    /// Fraction of arrived requests that failed otherwise.
+    /// Fraction of arrived requests that failed for any cause but the one
+    /// `timeout_fraction` counts (every version-2 cause included: refused,
+    /// throttled, lost connections, transaction limits, breaker...).
     pub failure_fraction: f64,
     /// Requests completed per second.
     pub throughput_per_s: f64,
@@ -29,18 +41,82 @@ pub struct SweepPoint {
     pub utilization: f64,
 }
 
+/// Whose figures a point shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    /// The totals over every service (version 1's figures).
+    All,
+    /// One service's own figures (an index into `services`).
+    Service(usize),
+    /// The proxy: waits for a server connection and `query_wait_timeout`s.
+    Proxy,
+}
+
+/// Failed requests by every cause but `skip`.
+fn failed_except(by_cause: &std::collections::BTreeMap<String, u64>, skip: Cause) -> u64 {
+    by_cause
+        .iter()
+        .filter(|(c, _)| c.as_str() != skip.name())
+        .map(|(_, n)| n)
+        .sum()
+}
+
 impl SweepPoint {
-    /// The figures of `report`, for the swept `value`.
+    /// The figures of `report`, for the swept `value`: the totals.
     pub fn from_report(value: f64, report: &Report) -> SweepPoint {
-        let arrived = report.requests.arrived.max(1) as f64;
+        SweepPoint::from_scope(value, report, Scope::All)
+    }
+
+    /// The figures of `report` seen from `scope`. The database and
+    /// throughput figures are always the totals' when the scope is the proxy.
+    pub fn from_scope(value: f64, report: &Report, scope: Scope) -> SweepPoint {
+        let peak_db_connections = report.database.peak_connections;
+        let total = |acquire: &crate::report::Acquire, r: &crate::report::Requests| {
+            let arrived = r.arrived.max(1) as f64;
+            (
+                acquire.wait_ms.p99,
+                acquire.timeout_fraction,
+                failed_except(&r.failed_by_cause, Cause::PoolTimeout) as f64 / arrived,
+            )
+        };
+        let (p99_wait_ms, timeout_fraction, failure_fraction, throughput_per_s, utilization) =
+            match (scope, &report.proxy) {
+                (Scope::Service(i), _) if i < report.services.len() => {
+                    let svc = &report.services[i];
+                    let (p99, to, fail) = total(&svc.acquire, &svc.requests);
+                    (p99, to, fail, svc.throughput_per_s, svc.pool.utilization)
+                }
+                (Scope::Proxy, Some(p)) => {
+                    let r = &report.requests;
+                    let arrived = r.arrived.max(1) as f64;
+                    (
+                        p.wait_ms.p99,
+                        p.query_wait_timeouts as f64 / p.attempts.max(1) as f64,
+                        failed_except(&r.failed_by_cause, Cause::QueryWaitTimeout) as f64 / arrived,
+                        report.throughput_per_s,
+                        report.pool.utilization,
+                    )
+                }
+                _ => {
+                    let (p99, to, fail) = total(&report.acquire, &report.requests);
+                    (
+                        p99,
+                        to,
+                        fail,
+                        report.throughput_per_s,
+                        report.pool.utilization,
+                    )
+                }
+            };
         SweepPoint {
             value,
-            p99_wait_ms: report.acquire.wait_ms.p99,
-            timeout_fraction: report.acquire.timeout_fraction,
-            failure_fraction: report.requests.failed as f64 / arrived,
-            throughput_per_s: report.throughput_per_s,
-            peak_db_connections: report.database.peak_connections,
-            utilization: report.pool.utilization,
+            p99_wait_ms,
+            timeout_fraction,
+            failure_fraction,
+            throughput_per_s,
+            peak_db_connections,
+            utilization,
         }
     }
 }
@@ -49,49 +125,12 @@ impl SweepPoint {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Sweep {
-    /// Dotted path of the swept field, e.g. `pool.max_size`.
+    /// Path of the swept field, e.g. `pool.max_size` or `services[1].pool.max_size`.
     pub field: String,
     /// `max_connections - reserved_connections` of the base scenario.
     pub db_limit: u64,
     /// One point per value, in the order given.
     pub points: Vec<SweepPoint>,
-}
-
-/// A copy of `base` with the numeric field at dotted `path` set to `value`.
-/// Setting `pool.max_size` also moves `pool.min_idle` along (see below), so
-/// a sweep or a search over sizes never asks for more idle than the pool holds.
-/// Errors name the field: unknown, or a fraction for a whole-number field.
-pub fn with_field(base: &Scenario, path: &str, value: f64) -> Result<Scenario, ScenarioError> {
-    let bad = |message: String| {
-        ScenarioError::Parse(FieldError {
-            field: path.to_string(),
-            message,
-        })
-    };
-    let mut json = serde_json::to_value(base).map_err(|e| bad(e.to_string()))?;
-    let pointer = format!("/{}", path.replace('.', "/"));
-    let slot = json
-        .pointer_mut(&pointer)
-        .ok_or_else(|| bad("no such field in the scenario".into()))?;
-    // Whole values go in as integers, which float fields accept too; a
-    // fraction sent to a whole-number field fails parsing, naming the field.
-    *slot = if value.fract() == 0.0 && (0.0..9e15).contains(&value) {
-        serde_json::Value::from(value as u64)
-    } else {
-        serde_json::Value::from(value)
-    };
-    let mut out = parse(&json.to_string())?;
-    if path == "pool.max_size" {
-        // A min_idle equal to the old max_size (a fixed, warm pool) follows
-        // the new size; otherwise it is capped at it.
-        let size = out.app().pool.max_size;
-        out.app_mut().pool.min_idle = if base.app().pool.min_idle == base.app().pool.max_size {
-            size
-        } else {
-            base.app().pool.min_idle.min(size)
-        };
-    }
-    Ok(out)
 }
 
 /// The values `from, from + step, ...` up to `to` (inclusive, with a little
@@ -151,26 +190,42 @@ mod tests {
     use super::*;
 
     #[test]
-    fn with_field_sets_nested_numbers_and_checks_names() {
-        let base = Scenario::default();
-        let s = with_field(&base, "pool.max_size", 7.0).unwrap();
-        assert_eq!(s.app().pool.max_size, 7);
-        let s = with_field(&base, "workload.rate_per_s", 12.5).unwrap();
-        assert_eq!(s.app().workload.rate_per_s, 12.5);
-        let e = with_field(&base, "pool.max_sise", 7.0).unwrap_err();
-        assert!(e.to_string().contains("pool.max_sise"), "{e}");
-        let e = with_field(&base, "pool.max_size", 7.5).unwrap_err();
-        assert!(e.to_string().contains("pool.max_size"), "{e}");
-        let warm = with_field(&base, "pool.min_idle", 20.0).unwrap();
-        let s = with_field(&warm, "pool.max_size", 6.0).unwrap();
-        assert_eq!((s.app().pool.max_size, s.app().pool.min_idle), (6, 6));
-        let some = with_field(&base, "pool.min_idle", 5.0).unwrap();
-        let s = with_field(&some, "pool.max_size", 3.0).unwrap();
-        assert_eq!((s.app().pool.max_size, s.app().pool.min_idle), (3, 3));
-        let s = with_field(&some, "pool.max_size", 30.0).unwrap();
-        assert_eq!((s.app().pool.max_size, s.app().pool.min_idle), (30, 5));
-        let s = with_field(&base, "database.cores", 8.0).unwrap();
-        assert_eq!(s.database.cores, Some(8));
+    fn failure_fraction_counts_every_cause() {
+        // Functions throttled at max_concurrency 3 and a worker whose pool
+        // times out: throttled counts as a failure, the pool timeouts do not
+        // (they are timeout_fraction).
+        let s = crate::parse(
+            r#"{"seed": 2, "duration_s": 20, "warmup_s": 1,
+                "services": [
+                  {"name": "fn", "kind": "serverless",
+                   "serverless": {"max_concurrency": 3, "idle_reclaim_s": 0,
+                                  "orphan_linger_s": 0,
+                                  "cold_start_ms": {"kind": "constant", "value": 0}},
+                   "workload": {"rate_per_s": 300,
+                                "query_ms": {"kind": "exponential", "mean": 10}},
+                   "pool": {"max_size": 1}},
+                  {"name": "worker", "instances": 1,
+                   "workload": {"rate_per_s": 300,
+                                "query_ms": {"kind": "exponential", "mean": 10}},
+                   "pool": {"max_size": 2, "acquire_timeout_ms": 5}}]}"#,
+        )
+        .unwrap();
+        let r = crate::run(&s).unwrap();
+        let by = &r.requests.failed_by_cause;
+        let (throttled, timeouts) = (by["throttled"], by["pool_timeout"]);
+        assert!(throttled > 0 && timeouts > 0, "{by:?}");
+        let p = SweepPoint::from_report(1.0, &r);
+        let arrived = r.requests.arrived as f64;
+        let others: u64 = by.values().sum::<u64>() - timeouts;
+        assert_eq!(p.failure_fraction, others as f64 / arrived);
+        assert!(p.failure_fraction >= throttled as f64 / arrived);
+        // One service alone: the worker fails only by timing out.
+        let w = SweepPoint::from_scope(1.0, &r, Scope::Service(1));
+        assert_eq!(w.failure_fraction, 0.0);
+        assert!(w.timeout_fraction > 0.0);
+        let f = SweepPoint::from_scope(1.0, &r, Scope::Service(0));
+        let fn_arrived = r.services[0].requests.arrived as f64;
+        assert_eq!(f.failure_fraction, throttled as f64 / fn_arrived);
     }
 
     #[test]

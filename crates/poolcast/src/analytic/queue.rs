@@ -309,6 +309,18 @@ mod tests {
     }
 
     #[test]
+    fn erlang_b_recursion_from_its_start() {
+        // B(0, a) = 1 for any load: with no line every call is lost.
+        assert_eq!(erlang_b(0, 3.7), 1.0);
+        // B(10, 5) = (5^10 / 10!) / sum_k 5^k / k! = 0.018384570336648 (the
+        // Poisson-terms route below gives the same digits).
+        close(erlang_b(10, 5.0), 0.018_384_570_336_648, 1e-12);
+        close(erlang_b(10, 5.0), erlang_b_by_logs(10, 5.0), 1e-12);
+        // One step of the recursion by hand: B(1, 2) = 2/3, B(2, 2) = 2/5.
+        close(erlang_b(2, 2.0), 0.4, 1e-15);
+    }
+
+    #[test]
     fn erlang_b_recursion_is_stable_for_large_pools() {
         for (c, a) in [(1_000, 950.0), (20_000, 19_500.0), (100_000, 99_000.0)] {
             close(erlang_b(c, a), erlang_b_by_logs(c, a), 1e-9);

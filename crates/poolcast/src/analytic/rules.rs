@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::Load;
-use crate::scenario::Scenario;
+use crate::scenario::{Route, Scenario};
 
 /// The guides' rules of thumb, side by side.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -62,11 +62,13 @@ pub struct ServerlessRule {
     pub max_concurrency_at_limit_1: u64,
 }
 
-/// The fleet's connections against `max_connections - reserved_connections`.
+/// The connections every party may open to the primary against
+/// `max_connections - reserved_connections` (version 1: the fleet's).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Budget {
-    /// instances x pools x `max_size`.
+    /// instances x pools x `max_size`, summed over the services routed
+    /// straight to the primary, plus the proxy's server pool.
     pub fleet_connections: u64,
     /// `max_connections - reserved_connections`.
     pub db_limit: u64,
@@ -80,7 +82,9 @@ pub struct Budget {
     pub headroom: i64,
     /// `target_80 - fleet_connections`; negative when over.
     pub headroom_to_80: i64,
-    /// The largest `pool.max_size` that keeps the fleet within 80%.
+    /// The largest `pool.max_size` of the chosen service that keeps the
+    /// total within 80% (behind the proxy: its client connections within
+    /// `max_client_conn`).
     pub max_size_at_80: u64,
     /// The verdict.
     pub verdict: Verdict,
@@ -102,8 +106,9 @@ pub enum Verdict {
     OverLimit,
 }
 
-/// The guides' rules of thumb for a scenario under `load`.
-pub fn rules(s: &Scenario, load: &Load) -> Rules {
+/// The guides' rules of thumb for service `svc` of a scenario under `load`.
+pub fn rules(s: &Scenario, svc: usize, load: &Load) -> Rules {
+    let service = &s.services[svc];
     let pools = load.pools;
     let limit = u64::from(s.db_limit());
     let cores = s.database.cores.map(|cores| {
@@ -117,7 +122,12 @@ pub fn rules(s: &Scenario, load: &Load) -> Rules {
     });
     let busy = load.peak_rate_per_s * load.hold_per_request_ms / 1000.0;
     let fleet = (busy * 1.25).ceil();
-    let connection_limit = u64::from(s.app().pools_per_instance) * u64::from(s.app().pool.max_size);
+    let connection_limit = u64::from(service.pools_per_instance) * u64::from(service.pool.max_size);
+    let concurrency = if service.is_serverless() {
+        service.serverless_or_default().max_concurrency
+    } else {
+        service.instances
+    };
     Rules {
         cores,
         concurrency: ConcurrencyRule {
@@ -127,38 +137,73 @@ pub fn rules(s: &Scenario, load: &Load) -> Rules {
             per_pool: (fleet / pools as f64).ceil() as u64,
         },
         serverless: ServerlessRule {
-            concurrency: s.app().instances,
+            concurrency,
             connection_limit,
-            total_connections: u64::from(s.app().instances) * connection_limit,
+            total_connections: u64::from(concurrency) * connection_limit,
             max_concurrency: limit * 4 / 5 / connection_limit.max(1),
             max_concurrency_at_limit_1: limit * 4 / 5,
         },
     }
 }
 
-/// The fleet budget check.
-pub fn budget(s: &Scenario) -> Budget {
-    let pools = s.pool_count().max(1);
-    let fleet = pools * u64::from(s.app().pool.max_size);
+/// The primary's budget check for service `svc`: every party's connections
+/// against the limit, and the largest `pool.max_size` of this service that
+/// keeps the total within 80% (for a service behind the proxy: its client
+/// connections within `max_client_conn`).
+pub fn budget(s: &Scenario, svc: usize) -> Budget {
+    let service = &s.services[svc];
+    let pools = if service.is_serverless() {
+        u64::from(service.serverless_or_default().max_concurrency)
+    } else {
+        service.pool_count()
+    }
+    .max(1);
+    let fleet: u64 = super::budget::rows(s, 0)
+        .iter()
+        .map(|r| r.connections)
+        .sum();
     let limit = u64::from(s.db_limit());
     let (target_70, target_80) = (limit * 7 / 10, limit * 4 / 5);
     let share = fleet as f64 / limit.max(1) as f64;
-    let verdict = if fleet > limit {
-        Verdict::OverLimit
-    } else if fleet > target_80 {
-        Verdict::OverGuideline
-    } else if fleet > target_70 {
-        Verdict::Tight
-    } else {
-        Verdict::Comfortable
+    let verdict = super::budget::verdict(fleet, limit);
+    let (max_size_at_80, fit) = match (service.route, &s.proxy) {
+        (Route::Proxy, Some(p)) => {
+            let dbs = u64::from(s.database_count());
+            let others: u64 = s
+                .services
+                .iter()
+                .filter(|x| x.route == Route::Proxy && x.name != service.name)
+                .map(|x| super::serverless::client_connections(x) * dbs)
+                .sum();
+            let n = u64::from(p.max_client_conn).saturating_sub(others) / (pools * dbs);
+            (
+                n,
+                format!(
+                    "{} goes through the proxy: pool.max_size {n} keeps its client connections \
+                     within max_client_conn",
+                    service.name
+                ),
+            )
+        }
+        _ => {
+            let others = super::budget::others_on(s, 0, &service.name);
+            let n = target_80.saturating_sub(others) / pools;
+            let fit = if n == 0 {
+                format!(
+                    "{pools} pools are more than 80% of the connections left: run fewer instances"
+                )
+            } else if s.fits_v1() {
+                format!("pool.max_size {n} keeps the fleet within 80%")
+            } else {
+                format!(
+                    "{}'s pool.max_size {n} keeps the total within 80%",
+                    service.name
+                )
+            };
+            (n, fit)
+        }
     };
-    let max_size_at_80 = target_80 / pools;
     let pct = share * 100.0;
-    let fit = if max_size_at_80 == 0 {
-        format!("{pools} pools are more than 80% of the connections: run fewer instances")
-    } else {
-        format!("pool.max_size {max_size_at_80} keeps the fleet within 80%")
-    };
     let message = match verdict {
         Verdict::Comfortable => format!(
             "{fleet} of {limit} connections ({pct:.0}%): within the 70% the guides suggest, \
@@ -231,7 +276,7 @@ mod tests {
             let mut s = Scenario::default();
             s.app_mut().instances = instances;
             s.app_mut().pool.max_size = size;
-            budget(&s)
+            budget(&s, 0)
         };
         // max_connections 100 - 3 reserved = 97; 70% = 67, 80% = 77.
         assert_eq!(with(2, 30).verdict, Verdict::Comfortable);
