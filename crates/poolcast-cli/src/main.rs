@@ -9,6 +9,8 @@ use std::io::{self, IsTerminal, Read, Write};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
+
+mod chart;
 use poolcast::recommend::{self, Slo};
 use poolcast::sweep::{self, Sweep};
 
@@ -96,6 +98,8 @@ enum Command {
         #[arg(long, default_value_t = poolcast::DEFAULT_MAX_EVENTS)]
         max_events: u64,
     },
+    /// Write every chart of a run and its topology as SVG (and PNG) files.
+    Chart(chart::ChartArgs),
     /// Run a scenario and check it against an SLO: exit 0 when every bound
     /// holds, 1 with one line per broken bound.
     Check {
@@ -285,6 +289,11 @@ fn dispatch(command: Command) -> Result<ExitCode, String> {
             } else {
                 csv(&result)
             })?;
+        }
+        Command::Chart(args) => {
+            let written = chart::run(&args)?;
+            let paths: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
+            emit(&paths.join("\n"))?;
         }
         Command::Check {
             scenario,
