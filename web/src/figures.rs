@@ -30,6 +30,8 @@ pub struct Figures {
     pub proxy_p99_wait_ms: Option<f64>,
     /// attempts / arrived (retries make it above 1).
     pub amplification: f64,
+    /// Fraction of time a pool had waiters.
+    pub exhausted_fraction: f64,
 }
 
 impl Figures {
@@ -61,6 +63,7 @@ impl Figures {
             db_limit,
             proxy_p99_wait_ms: r.proxy.as_ref().map(|p| p.wait_ms.p99),
             amplification: r.requests.amplification,
+            exhausted_fraction: r.pool.exhausted_fraction,
         }
     }
 
@@ -79,6 +82,7 @@ impl Figures {
             latency_p99_ms: s.latency_ms.p99,
             throughput_per_s: s.throughput_per_s,
             amplification: s.requests.amplification,
+            exhausted_fraction: s.pool.exhausted_fraction,
             ..whole
         }
     }

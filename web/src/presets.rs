@@ -17,6 +17,8 @@ use poolcast::Scenario;
 pub struct Preset {
     /// Stable id: `#example=ID`, the preset menu, tests.
     pub id: &'static str,
+    /// A short name for the menu and the gallery.
+    pub title: &'static str,
     /// What it shows, in one line.
     pub line: &'static str,
     /// Where the numbers come from, and what is our assumption.
@@ -27,8 +29,10 @@ pub struct Preset {
     pub before: Option<Scenario>,
 }
 
-/// An entry as written in the table below: id, line, source, B (or only), A.
+/// An entry as written in the table below: id, title, line, source, B (or
+/// only), A.
 type Raw = (
+    &'static str,
     &'static str,
     &'static str,
     &'static str,
@@ -39,6 +43,7 @@ type Raw = (
 const RAW: [Raw; 11] = [
     (
         "mega-directory",
+        "Mega Directory: serverless functions, with and without PgBouncer",
         "Serverless functions with connection_limit=1 in a spike: without a proxy the database \
          refuses connections (too many clients); through PgBouncer it stays at 50 of 97.",
         "mega-directory-pooling-guide.md: 3 API instances x connection_limit=10, pool_timeout \
@@ -51,6 +56,7 @@ const RAW: [Raw; 11] = [
     ),
     (
         "enhancement-12",
+        "Enhancement #12: 4 × 20 at 80 % of max_connections, then autoscaled to 6",
         "4 instances x 20 is the guide's 80 % of max_connections: in a spike it queues; \
          autoscaled to 6 instances it opens more connections than the database allows.",
         "enhancement-12-prisma-pool.md: 4 app instances x connection_limit=20 against \
@@ -61,6 +67,7 @@ const RAW: [Raw; 11] = [
     ),
     (
         "livedash",
+        "LiveDash: one PrismaClient per scheduler, then the singleton",
         "One PrismaClient per scheduler: 8 pools hoard idle connections until the database \
          refuses; the singleton serves the same load with 40.",
         "livedash-pooling-guide.md: production connection_limit=20, pool timeout 10 s; before \
@@ -71,6 +78,7 @@ const RAW: [Raw; 11] = [
     ),
     (
         "cryb",
+        "Cryb: the artillery load test, direct and through PgBouncer",
         "The guide's load test (artillery 100 users x 1000 requests) on 80 direct connections \
          to an 8-core database, then through PgBouncer's 20: twice the throughput.",
         "cryb-pooling-config.md: connection_limit=20, pool_timeout=10 s, statement_timeout 30 s, \
@@ -82,6 +90,7 @@ const RAW: [Raw; 11] = [
     ),
     (
         "cultivai",
+        "CultivAI: pools of 100 on 8 cores, then sized by the guide's formula",
         "Pools of up to 100 on an 8-core database collapse in a spike (every query slows \
          down); pools sized by the guide's own formula ride it out.",
         "cultivai-prisma-pool-tuning.md: tarn-style pool min 10 / max 100, acquire timeout \
@@ -93,6 +102,7 @@ const RAW: [Raw; 11] = [
     ),
     (
         "oversized",
+        "Pool larger than the database's cores",
         "80 connections on an 8-core database: queries queue on the CPU instead of in the \
          pool, and every query slows down.",
         "HikariCP's \"About Pool Sizing\": 80 connections on an 8-core database under load \
@@ -103,6 +113,7 @@ const RAW: [Raw; 11] = [
     ),
     (
         "retry-storm",
+        "Retry storm after a database restart, and its fix",
         "A 10 s database restart: retries without jitter or budget keep the pools overloaded \
          48 s after it; with full jitter and a budget the service is back in a second.",
         "A client retry policy as the AWS SDK and most HTTP clients offer it; the numbers are \
@@ -112,6 +123,7 @@ const RAW: [Raw; 11] = [
     ),
     (
         "brownout",
+        "Brownout: queries 8× slower for 30 s",
         "Queries 8 times slower for 30 s: the pools fill, requests time out after 5 s, and \
          the system recovers once the queries are fast again.",
         "A lock, a vacuum or a missing index; the numbers are ours.",
@@ -120,6 +132,7 @@ const RAW: [Raw; 11] = [
     ),
     (
         "rolling-deploy",
+        "Rolling deploy with warm pools",
         "A rolling deploy of instances with warm pools: each new pair opens its min_idle \
          connections before the old pair has closed its own.",
         "A Kubernetes-style rolling update; the numbers are ours.",
@@ -128,6 +141,7 @@ const RAW: [Raw; 11] = [
     ),
     (
         "failover",
+        "Failover: the primary down, reads on replicas",
         "The primary is down for 30 s: writes fail and retry, reads go on at two replicas.",
         "An RDS-style failover; the numbers are ours.",
         include_str!("../gallery/failover.json"),
@@ -135,6 +149,7 @@ const RAW: [Raw; 11] = [
     ),
     (
         "scale-out-spike",
+        "Scale-out in a spike",
         "An autoscaler doubles the fleet 15 s into a spike: the new pools open more \
          connections than the database allows.",
         "The numbers are ours.",
@@ -157,8 +172,9 @@ fn read(id: &str, json: &str) -> Scenario {
 /// All entries, in menu order.
 pub fn all() -> Vec<Preset> {
     RAW.iter()
-        .map(|&(id, line, source, b, a)| Preset {
+        .map(|&(id, title, line, source, b, a)| Preset {
             id,
+            title,
             line,
             source,
             scenario: read(id, b),

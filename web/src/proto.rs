@@ -36,6 +36,9 @@ pub enum ToWorker {
         value: f64,
         /// The scenario with that value set.
         scenario: Scenario,
+        /// What is swept (its p99 wait is the point's).
+        #[serde(default)]
+        knob: Option<Knob>,
     },
     /// Run a scenario with query times scaled, for the sensitivity band.
     Band {

@@ -73,8 +73,9 @@ impl Notice {
 /// A finished run.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Outcome {
-    /// Its report (which holds the scenario it belongs to).
-    pub report: Report,
+    /// Its report (which holds the scenario it belongs to), shared with
+    /// the charts, which redraw only when it changes.
+    pub report: Rc<Report>,
     /// Wall-clock time the worker took, ms.
     pub elapsed_ms: f64,
     /// Wall-clock time from sending the job to receiving the report, ms.
@@ -235,6 +236,8 @@ pub struct State {
     pub measured: Option<Measured>,
     /// A form path to bring into view (a click on the topology).
     pub focus: Option<(String, u64)>,
+    /// The scenario just loaded should run now, however large.
+    pub run_now: bool,
 }
 
 impl Default for State {
@@ -269,6 +272,8 @@ pub enum Action {
         pinned: PinChange,
         /// What to tell the person about it.
         notices: Vec<Notice>,
+        /// Run it at once, whatever its size (a link, a gallery entry).
+        run: bool,
     },
     /// Job `id` was sent to the worker.
     Started(u64),
@@ -386,6 +391,7 @@ impl State {
             band: None,
             measured: None,
             focus: None,
+            run_now: false,
         }
     }
 
@@ -448,7 +454,9 @@ impl State {
                 scenario,
                 pinned,
                 notices,
+                run,
             } => {
+                self.run_now = run;
                 self.scenario = *scenario;
                 self.drafts.clear();
                 self.notices = notices;
@@ -471,6 +479,7 @@ impl State {
             Action::Started(id) => {
                 self.run = Run::Running { id, progress: 0.0 };
                 self.band = None;
+                self.run_now = false;
             }
             Action::Progress {
                 id,
@@ -765,7 +774,7 @@ mod tests {
 
     fn outcome(s: &Scenario) -> Rc<Outcome> {
         Rc::new(Outcome {
-            report: poolcast::run(s).unwrap(),
+            report: Rc::new(poolcast::run(s).unwrap()),
             elapsed_ms: 1.0,
             roundtrip_ms: 2.0,
         })
@@ -947,6 +956,7 @@ mod tests {
             scenario: Box::new(b.clone()),
             pinned: PinChange::Set(Box::new(a.clone())),
             notices: vec![],
+            run: true,
         });
         assert!(s.pinned.is_some() && s.a().is_none());
         let s = s.apply(Action::PinStarted(9)).apply(Action::PinFinished {
@@ -958,12 +968,14 @@ mod tests {
             scenario: Box::new(b),
             pinned: PinChange::Keep,
             notices: vec![],
+            run: true,
         });
         assert!(s.a().is_some(), "an import keeps A");
         let s = s.apply(Action::Load {
             scenario: Box::new(a),
             pinned: PinChange::Clear,
             notices: vec![],
+            run: true,
         });
         assert!(s.pinned.is_none());
     }
@@ -1017,7 +1029,11 @@ mod tests {
                 scenario: Box::new(p.scenario.clone()),
                 pinned: PinChange::Clear,
                 notices: vec![Notice::new(Tone::Info, p.source)],
+                run: true,
             });
+        assert!(s.run_now);
+        let s = s.apply(Action::Started(1));
+        assert!(!s.run_now);
         assert_eq!(s.scenario, p.scenario);
         assert!(s.drafts.is_empty());
         assert_eq!(s.notices.len(), 1);

@@ -1,28 +1,38 @@
 //! One chart of a report on a `<canvas>` (from a `NodeRef`, never by id),
-//! drawn by poolcast-charts through plotters-canvas, with a PNG download.
+//! drawn by poolcast-charts through plotters-canvas, with run A faint under
+//! it when comparing, and a PNG download.
 
 use std::rc::Rc;
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
+use poolcast::Report;
 use poolcast_charts::Chart;
 use web_sys::HtmlCanvasElement;
 use yew::prelude::*;
 
 use crate::browser;
-use crate::state::Outcome;
 
 /// Height of a chart, CSS pixels.
-const HEIGHT_PX: u32 = 230;
+pub const HEIGHT_PX: u32 = 230;
 
 /// Props of [`ChartView`].
 #[derive(Properties, PartialEq)]
 pub struct ChartViewProps {
-    /// The run to draw.
-    pub outcome: Rc<Outcome>,
+    /// The run to draw (B when comparing; maybe a run still going).
+    pub report: Rc<Report>,
+    /// Run A, drawn faint under it.
+    #[prop_or_default]
+    pub compare: Option<Rc<Report>>,
     /// Which chart.
     pub chart: Chart,
+    /// Height, CSS px.
+    #[prop_or(HEIGHT_PX)]
+    pub height: u32,
+    /// "live" while the run goes on, "cancelled" after Cancel, "" when done.
+    #[prop_or_default]
+    pub partial: AttrValue,
 }
 
 /// Sizes `canvas` to its box's width and `height` px, then draws with `draw`.
@@ -47,13 +57,20 @@ where
 }
 
 /// Draws `chart` of the report on `canvas`, sized to its box.
-pub fn draw_on(
+pub fn draw_on(canvas: &HtmlCanvasElement, chart: Chart, report: &Report) -> Result<(), String> {
+    draw_pair(canvas, chart, report, None, HEIGHT_PX)
+}
+
+/// Draws `chart` of B with A faint under it on `canvas`.
+pub fn draw_pair(
     canvas: &HtmlCanvasElement,
     chart: Chart,
-    report: &poolcast::Report,
+    b: &Report,
+    a: Option<&Report>,
+    height: u32,
 ) -> Result<(), String> {
-    draw_sized(canvas, HEIGHT_PX, |root| {
-        poolcast_charts::draw(chart, root, report)
+    draw_sized(canvas, height, |root| {
+        poolcast_charts::draw_compare(chart, root, b, a)
     })
 }
 
@@ -63,10 +80,17 @@ pub fn chart_view(p: &ChartViewProps) -> Html {
     let canvas = use_node_ref();
     {
         let canvas = canvas.clone();
-        let (outcome, chart) = (p.outcome.clone(), p.chart);
-        use_effect_with((Rc::as_ptr(&outcome) as usize, chart), move |_| {
+        let (report, compare, chart, height) =
+            (p.report.clone(), p.compare.clone(), p.chart, p.height);
+        let key = (
+            Rc::as_ptr(&report) as usize,
+            compare.as_ref().map(|c| Rc::as_ptr(c) as usize),
+            chart,
+            height,
+        );
+        use_effect_with(key, move |_| {
             if let Some(c) = canvas.cast::<HtmlCanvasElement>()
-                && let Err(e) = draw_on(&c, chart, &outcome.report)
+                && let Err(e) = draw_pair(&c, chart, &report, compare.as_deref(), height)
             {
                 web_sys::console::error_1(&format!("chart {}: {e}", chart.title()).into());
             }
@@ -84,6 +108,21 @@ pub fn chart_view(p: &ChartViewProps) -> Html {
         })
     };
     let stem = p.chart.file_stem();
+    let label = if p.compare.is_some() {
+        format!("{}: run B, with run A faint", p.chart.title())
+    } else {
+        p.chart.title().to_string()
+    };
+    let markers = p
+        .report
+        .timeline
+        .events
+        .len()
+        .max(if p.chart == Chart::Events {
+            p.report.scenario.events.len()
+        } else {
+            0
+        });
     html! {
         <figure class="chart">
             <figcaption>
@@ -93,7 +132,9 @@ pub fn chart_view(p: &ChartViewProps) -> Html {
                     aria-label={format!("Download {} as PNG", p.chart.title())}>{ "PNG" }</button>
             </figcaption>
             <canvas ref={canvas} data-testid={format!("chart-{stem}")} role="img"
-                aria-label={p.chart.title()} style={format!("height:{HEIGHT_PX}px")}></canvas>
+                aria-label={label} data-markers={markers.to_string()} data-partial={p.partial.clone()}
+                data-buckets={p.report.timeline.series.busy.len().to_string()}
+                style={format!("height:{}px", p.height)}></canvas>
         </figure>
     }
 }
