@@ -5,7 +5,6 @@
 //! `CHROMEDRIVER=/usr/bin/chromedriver cargo test -p poolcast-web --target wasm32-unknown-unknown`.
 #![cfg(target_arch = "wasm32")]
 
-use poolcast::Scenario;
 use poolcast_charts::Chart;
 use poolcast_web::components::chart::{draw_on, draw_pair, draw_sized};
 use poolcast_web::permalink::{self, LinkError};
