@@ -34,6 +34,8 @@ const dist = resolve(arg('--dist', join(root, 'dist')));
 const targetDir = process.env.CARGO_TARGET_DIR || join(root, 'target');
 const artifacts = join(targetDir, 'e2e');
 const screenshot = arg('--screenshot', null);
+// With --docs DIR the version-2 checks also save the README's pictures there.
+const docs = arg('--docs', null);
 const native = process.env.POOLCAST_NATIVE || join(targetDir, 'release', 'poolcast');
 const axeSource = await readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 /** The whole site's transfer size budget, gzipped (issue #11: under 500 KB). */
@@ -357,7 +359,7 @@ async function main() {
 
     // 7. The calculator: a sweep of pool size over workers, a recommendation.
     await page.selectOption(tid('preset'), 'mega-directory');
-    await waitForRun(page, 'Mega Directory: 3 instances x 10, pool_timeout 20 s');
+    await waitForRun(page, 'Mega Directory: the same functions through PgBouncer (transaction mode)');
     check(/Little's law/.test(await page.textContent(tid('calc-formulas'))), 'the calculator shows the formulas');
     await page.click(tid('sweep'));
     await page.click(tid('recommend'));
@@ -373,7 +375,7 @@ async function main() {
       return e && !e.textContent.startsWith('Searching');
     }, null, { timeout: 120000 });
     const advice = await page.textContent(tid('advice'));
-    check(/max size \d+ per pool|No pool size/.test(advice), `recommendation: ${advice.slice(0, 100)}`);
+    check(/meeting the SLO: \d+|meets the SLO/.test(advice), `recommendation: ${advice.slice(0, 100)}`);
     await page.evaluate(() => document.querySelectorAll('details:not(.menu)').forEach((d) => { d.open = true; }));
     await axeCheck(page, 'calculator_and_open_panels');
 
@@ -503,6 +505,9 @@ async function main() {
     await waitForRun(fuzzed, "Pool larger than the database's cores: 4 x 20 on 8 cores", 120000);
     check(errors.length === 0, `${frags.length} generated links (prefixes ${prefixes.join(' ')}) and ${texts.length} generated imports: no panic, the page still works${errors.length ? ` (${errors.length} errors, first: ${errors[0].slice(0, 300)})` : ''}`);
 
+    // Version 2 (issue #10, #11): separate checks, below.
+    await v2Checks(newPage, base);
+
     // 9. Screenshot of a preset's results (a pool larger than the database's cores).
     await page.selectOption(tid('preset'), 'oversized');
     await waitForRun(page, "Pool larger than the database's cores: 4 x 20 on 8 cores");
@@ -517,6 +522,223 @@ async function main() {
     await browser.close();
     server.close();
   }
+}
+
+// ---------------------------------------------------------------------------
+// Version 2: the form with services, a proxy and events; the topology; A/B
+// compare through a link; every gallery link; live progress and Cancel;
+// the sensitivity band; the calibration paste.
+// ---------------------------------------------------------------------------
+
+/** Waits until a run is done (whatever its name), A's too when comparing. */
+async function waitForDone(page, timeout = 90000) {
+  await page.waitForFunction(() => {
+    const info = document.querySelector('[data-testid="run-info"]');
+    const a = document.querySelector('[data-testid="verdict-a"]');
+    return info && !document.querySelector('[data-testid="stale"]')
+      && !document.querySelector('[data-testid="progress"]')
+      && (!document.querySelector('[data-testid="compare-note"]') || (a && !/is running/.test(a.textContent)));
+  }, null, { timeout });
+}
+
+const label = (page, id) => page.$eval(tid(id), (el) => el.getAttribute('aria-label'));
+
+async function v2Checks(newPage, base) {
+  await v2FormServicesProxyEvents(newPage, base);
+  await v2CompareThroughALink(newPage, base);
+  await v2Gallery(newPage, base);
+  await v2LiveProgressAndCancel(newPage, base);
+  await v2SensitivityBand(newPage, base);
+  await v2Calibration(newPage, base);
+}
+
+/** Two services, one through PgBouncer, built in the form; a restart on the charts. */
+async function v2FormServicesProxyEvents(newPage, base) {
+  const page = await newPage();
+  await page.goto(base);
+  await waitForDone(page);
+  await page.click(tid('add-service'));
+  await page.fill(tid('f-service-name'), 'reports');
+  await page.click(tid('f-proxy'));
+  await page.selectOption(tid('f-route'), 'proxy');
+  await page.fill(tid('f-proxy-default-pool-size'), '8');
+  await page.fill(tid('f-workload-rate-per-s'), '120');
+  check((await page.textContent(tid('service-tab-1'))).includes('reports'), 'v2 form: a second service, renamed');
+  await page.waitForFunction(() => /8 server\/db/.test(document.querySelector('[data-testid="topology"]')?.getAttribute('aria-label') || ''));
+  await waitForDone(page);
+  await page.waitForFunction(() => /peak \d+ of 97/.test(document.querySelector('[data-testid="topology"]').getAttribute('aria-label')));
+  const topo = await label(page, 'topology');
+  const peak = (await page.textContent(`${tid('card-peak')} .card-value`)).trim();
+  check(topo.includes('app, 4 inst × 1 pool × 20') && topo.includes('reports, 2 inst × 1 pool × 5')
+    && topo.includes('PgBouncer (transaction), ≤ 1000 clients · 8 server/db'),
+  `the topology names both services and the proxy: ${topo}`);
+  check(topo.includes(`primary, limit 97 (100 − 3 reserved), peak ${peak.split(' / ')[0]} of 97`),
+    `the topology's peak matches the card (${peak})`);
+  const proxyCard = await page.textContent(tid('card-proxy'));
+  check(/wait at the proxy p99/.test(proxyCard), 'a card for the wait at the proxy');
+  check((await page.$(tid('chart-proxy-waiting'))) !== null, 'a chart of the waiting at the proxy');
+  // A click on the topology's database opens its fields.
+  const box = await page.$eval(tid('topology'), (c) => ({ w: c.clientWidth }));
+  await page.click(tid('topology'), { position: { x: box.w - 60, y: 60 } });
+  await page.waitForFunction(() => document.activeElement?.id === 'f-database-max-connections', null, { timeout: 5000 });
+  check(true, 'clicking the database in the topology focuses max_connections');
+  // An event: its marker on every time chart, and the strip.
+  await page.click(tid('add-event-db_restart'));
+  await page.fill(tid('f-events-0-at-s'), '100');
+  await waitForDone(page);
+  await page.waitForFunction(() => document.querySelector('[data-testid="chart-connections"]')?.dataset.markers === '1');
+  const markers = await page.$$eval('.results canvas[data-markers]', (cs) => cs.map((c) => [c.dataset.testid, c.dataset.markers]));
+  check(markers.length >= 5 && markers.every(([, n]) => n === '1'), `the restart's marker on every chart: ${JSON.stringify(markers)}`);
+  const strip = await inked(page, 'events');
+  check(strip.n > strip.total / 100, 'the events strip is drawn');
+  // The restart window is shaded on the connections chart: sample its pixels.
+  const shaded = await page.$eval(tid('chart-connections'), (c) => {
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 0; i < d.length; i += 4) if (Math.abs(d[i] - 0xFB) < 6 && Math.abs(d[i + 1] - 0xE9) < 10 && Math.abs(d[i + 2] - 0xE3) < 10) n++;
+    return n;
+  });
+  check(shaded > 100, `the event's window is shaded on the chart (${shaded} pixels)`);
+  const verdict = await page.textContent(tid('verdict'));
+  check(verdict.length > 20, `v2 verdict: ${verdict.slice(0, 120)}`);
+  await page.close();
+}
+
+/** The mega_directory pair through a link: A beside B, then the same in a fresh page. */
+async function v2CompareThroughALink(newPage, base) {
+  const page = await newPage();
+  await page.goto(`${base}#example=mega-directory`);
+  await waitForDone(page);
+  const a = await page.textContent(tid('verdict-a'));
+  const b = await page.textContent(tid('verdict'));
+  check(/Unsafe/.test(a) && /too many clients/.test(a) && /PgBouncer/.test(a), `A: ${a.slice(0, 160)}`);
+  check(/Safe/.test(b) && /50 of 97/.test(b), `B: ${b.slice(0, 160)}`);
+  const peakAB = await page.textContent(tid('card-peak-ab'));
+  check(/A 97 → B 50/.test(peakAB), `the peak card shows A and B: ${peakAB}`);
+  check((await label(page, 'topology-a')).includes('(hit its limit)'), "A's topology marks the primary");
+  check((await label(page, 'chart-db-connections')).includes('run A faint'), 'charts overlay A');
+  await page.click(tid('copy-link'));
+  const link = await page.textContent(tid('link-text'));
+  check(link.includes('#s2=') && link.includes('&a2='), `the link carries both scenarios (${link.length} chars)`);
+  await page.click(tid('dismiss'));
+  await page.locator('.topology').screenshot({ path: join(artifacts, 'topology.png') });
+  await page.locator(tid('results')).screenshot({ path: join(artifacts, 'compare.png'), clip: undefined });
+  await page.screenshot({ path: join(artifacts, 'compare-page.png') });
+  if (docs) {
+    await page.locator('.topology').screenshot({ path: join(docs, 'topology.png') });
+    await page.screenshot({ path: join(docs, 'compare.png') });
+  }
+  const fresh = await newPage();
+  await fresh.goto(link);
+  await waitForDone(fresh);
+  check((await fresh.textContent(tid('verdict-a'))) === a && (await fresh.textContent(tid('verdict'))) === b,
+    'the link opens A and B in a fresh page with the same verdicts');
+  await fresh.close();
+  await page.close();
+}
+
+/** Every gallery link opens and runs, in a fresh page; one also in place. */
+async function v2Gallery(newPage, base) {
+  const page = await newPage();
+  await page.goto(base);
+  await waitForDone(page);
+  const links = await page.$$eval('[data-testid="gallery"] a', (as) => as.map((a) => [a.dataset.testid, a.getAttribute('href')]));
+  check(links.length >= 11, `the gallery lists ${links.length} scenarios`);
+  if (docs) await page.locator(tid('gallery')).screenshot({ path: join(docs, 'gallery.png') });
+  for (const [id, href] of links) {
+    const p = await newPage();
+    await p.goto(base + href);
+    await waitForDone(p);
+    const v = await p.textContent(tid('verdict'));
+    const pair = (await p.$(tid('verdict-a'))) !== null;
+    check(v.length > 10 && /#s[12]=/.test(p.url()), `${id} opens and runs${pair ? ' as A/B' : ''}: ${v.slice(0, 70)}`);
+    await p.close();
+  }
+  await page.click(tid('example-retry-storm'));
+  await waitForDone(page);
+  check(/Retry storm/.test(await page.textContent(tid('run-info'))), 'a gallery link clicked in place opens its scenario');
+  await page.close();
+}
+
+/** A long run draws its charts while it goes, and Cancel keeps them. */
+async function v2LiveProgressAndCancel(newPage, base) {
+  const page = await newPage();
+  await page.goto(base);
+  await waitForDone(page);
+  await page.click('[data-testid="advanced"] summary');
+  await page.fill(tid('f-duration-s'), '100000');
+  await page.click(tid('run'));
+  const live = '[data-testid="chart-connections"][data-partial="live"]';
+  await page.waitForFunction((sel) => Number(document.querySelector(sel)?.dataset.buckets) > 0, live, { timeout: 20000 });
+  const first = await page.$eval(live, (c) => Number(c.dataset.buckets));
+  const ink = await inked(page, 'connections');
+  const running = (await page.$(tid('progress'))) !== null;
+  check(running && ink.n > ink.total / 200, `live progress: the charts draw ${first} buckets before the run ends`);
+  await page.waitForFunction(([sel, n]) => Number(document.querySelector(sel)?.dataset.buckets) > n, [live, first], { timeout: 20000 });
+  await page.click(tid('cancel'));
+  await page.waitForSelector(tid('progress'), { state: 'detached', timeout: 5000 });
+  const kept = await page.$eval(tid('chart-connections'), (c) => [c.dataset.partial, Number(c.dataset.buckets)]);
+  const note = await page.textContent(tid('live-note'));
+  check(kept[0] === 'cancelled' && kept[1] > first && /Cancelled at \d+ %/.test(note), `Cancel keeps what was drawn (${kept[1]} buckets): ${note}`);
+  await page.close();
+}
+
+/** Near saturation the cards give a band and the verdict says the answer is fragile. */
+async function v2SensitivityBand(newPage, base) {
+  const page = await newPage();
+  await page.goto(base);
+  await waitForDone(page);
+  const scenario = {
+    name: 'M/M/10 at 93 % busy', duration_s: 200, warmup_s: 10,
+    workload: { rate_per_s: 930, query_ms: { kind: 'exponential', mean: 10 } },
+    fleet: { instances: 1 }, pool: { max_size: 10, min_idle: 10, acquire_timeout_ms: null },
+    database: { connect_ms: 0 },
+  };
+  await page.click('summary:has-text("Import scenario JSON")');
+  await page.fill(tid('import-text'), JSON.stringify(scenario));
+  await page.click(tid('import-apply'));
+  await page.waitForSelector('[data-testid="verdict"][data-fragile="true"]', { timeout: 60000 });
+  const v = await page.textContent(tid('verdict'));
+  const band = await page.textContent(tid('card-p99-band'));
+  check(/Fragile: p99 wait .* if queries are 5 % slower/.test(v), `the fragile answer: ${v.slice(v.indexOf('Fragile'))}`);
+  check(/queries ±10 %: .* ms – .* ms/.test(band), `the band on the p99 card: ${band}`);
+  await page.close();
+}
+
+const SHOW_POOLS = ` database  |   user    | cl_active | cl_waiting | sv_active | sv_idle | sv_used | sv_tested | sv_login | maxwait | maxwait_us |  pool_mode
+-----------+-----------+-----------+------------+-----------+---------+---------+-----------+----------+---------+------------+-------------
+ mega      | app       |       118 |          4 |        20 |       0 |       0 |         0 |        0 |       0 |      12500 | transaction
+ pgbouncer | pgbouncer |         1 |          0 |         0 |       0 |       0 |         0 |        0 |       0 |          0 | statement
+(2 rows)`;
+const SHOW_STATS = ` database  | total_xact_count | total_query_count | avg_xact_count | avg_query_count | avg_xact_time | avg_query_time | avg_wait_time
+-----------+------------------+-------------------+----------------+-----------------+---------------+----------------+---------------
+ mega      |          9120331 |           9120331 |            600 |             600 |         13390 |          13201 |           870
+(1 row)`;
+
+/** PgBouncer's SHOW POOLS / SHOW STATS fill the fields; the measured wait sits beside the simulated one. */
+async function v2Calibration(newPage, base) {
+  const page = await newPage();
+  await page.goto(`${base}#example=mega-directory`);
+  await waitForDone(page);
+  await page.fill(tid('env-text'), `${SHOW_POOLS}\n\n${SHOW_STATS}`);
+  await page.click(tid('env-apply'));
+  const notice = await page.textContent(tid('notices'));
+  check(/avg_xact_count 600\/s → services\.1\.workload\.rate_per_s = 600/.test(notice)
+    && /avg_xact_time 13\.390 ms → services\.1\.workload\.query_ms/.test(notice), 'SHOW STATS fills the proxied service');
+  check(/SHOW POOLS \(mega\): 122 clients \(4 waiting\), 20 server connections/.test(notice), 'SHOW POOLS is read');
+  await page.click(tid('service-tab-1'));
+  check((await page.inputValue(tid('f-workload-rate-per-s'))) === '600', 'the functions\' rate field is filled');
+  await page.waitForSelector(tid('measured'), { timeout: 60000 });
+  await waitForDone(page);
+  const measured = await page.textContent(tid('measured'));
+  check(/measured 0\.87 ms \(avg_wait_time\), simulated .* mean wait at the proxy/.test(measured), `measured beside simulated: ${measured.slice(0, 160)}`);
+  if (docs) await page.screenshot({ path: join(docs, 'calibration.png') });
+  await page.fill(tid('env-text'), SHOW_STATS.replace('13390', '13.3.9'));
+  await page.click(tid('env-apply'));
+  const bad = await page.textContent(tid('notices'));
+  check(/nothing was applied/.test(bad) && /avg_xact_time/.test(bad) && /13\.3\.9/.test(bad), 'a malformed paste is named and nothing applied');
+  check((await page.inputValue(tid('f-workload-rate-per-s'))) === '600', 'the form is unchanged after it');
+  await page.close();
 }
 
 main().then(() => {

@@ -1,40 +1,105 @@
-//! The app: one reducer for the state, one worker for runs, and the
-//! effects that keep the URL fragment and localStorage in step with the form.
+//! The app: one reducer for the state, workers for runs, and the effects
+//! that keep the URL fragment and localStorage in step with the form, run
+//! A of a comparison, measure the sensitivity band, and bring a clicked
+//! part's fields into view.
 
 use gloo::timers::callback::Timeout;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::Closure;
 use yew::prelude::*;
 
+use crate::budget::Knob;
 use crate::components::calculator::Calculator;
+use crate::components::fields::field_id;
 use crate::components::form::ScenarioForm;
+use crate::components::gallery::Gallery;
 use crate::components::io::ImportPanel;
 use crate::components::results::Results;
 use crate::components::toolbar::{Export, Toolbar};
+use crate::components::topology::Topology;
 use crate::permalink::{self, LinkError};
 use crate::runner::{self, Runner, RunnerRef};
-use crate::state::{Action, Notice, Run, State, Tone};
-use crate::{browser, envparse, export, presets};
+use crate::state::{Action, Notice, PinChange, Run, State, Tone};
+use crate::{browser, calibrate, envparse, export, presets};
 use poolcast::recommend::Slo;
 
 /// Wait after the last edit before a small scenario re-runs, ms.
 const DEBOUNCE_MS: u32 = 600;
 
-/// The state at page load: the link's scenario, else the last one used,
+/// What a fragment asks for: a gallery entry or a link's scenario(s), as
+/// the action that loads it; `Err` for a broken link, `Ok(None)` for none.
+fn from_fragment(fragment: &str) -> Result<Option<Action>, String> {
+    if let Some(id) = permalink::example_id(fragment) {
+        return match presets::by_id(&id) {
+            Some(p) => Ok(Some(load_preset(p))),
+            None => Err(format!("there is no example called “{id}” in the gallery")),
+        };
+    }
+    match permalink::decode_link(fragment) {
+        Ok(link) => {
+            let pinned = link.pinned.is_some();
+            let text = if pinned {
+                "Opened the comparison from the link: A (faint) and B."
+            } else {
+                "Opened the scenario from the link."
+            };
+            Ok(Some(Action::Load {
+                scenario: Box::new(link.scenario),
+                pinned: match link.pinned {
+                    Some(a) => PinChange::Set(Box::new(a)),
+                    None => PinChange::Clear,
+                },
+                notices: vec![Notice::new(Tone::Info, text)],
+                run: true,
+            }))
+        }
+        Err(LinkError::NotALink) => Ok(None),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// Loads a gallery entry: a pair opens as A (the guide's setup) beside B.
+fn load_preset(p: presets::Preset) -> Action {
+    let pair = p.before.is_some();
+    let text = if pair {
+        format!("“{}”: A is the setup, B its fix. {}", p.title, p.source)
+    } else {
+        format!("“{}”. {}", p.title, p.source)
+    };
+    Action::Load {
+        scenario: Box::new(p.scenario),
+        pinned: match p.before {
+            Some(a) => PinChange::Set(Box::new(a)),
+            None => PinChange::Clear,
+        },
+        notices: vec![Notice::new(Tone::Info, text)],
+        run: true,
+    }
+}
+
+/// The state at page load: the link's scenario(s), else the last one used,
 /// else the defaults. A broken link says so and falls back to the defaults.
 fn initial_state() -> State {
-    match permalink::decode(&browser::fragment()) {
-        Ok(s) => State::with_scenario(s).apply(Action::Notify(Notice::new(
-            Tone::Info,
-            "Opened the scenario from the link.",
-        ))),
-        Err(LinkError::NotALink) => {
-            State::with_scenario(browser::load_scenario().unwrap_or_default())
-        }
-        Err(e @ LinkError::Broken(_)) => State::default().apply(Action::Notify(Notice::new(
+    match from_fragment(&browser::fragment()) {
+        Ok(Some(load)) => State::default().apply(load),
+        Ok(None) => State::with_scenario(browser::load_scenario().unwrap_or_default()),
+        Err(e) => State::default().apply(Action::Notify(Notice::new(
             Tone::Error,
             format!("{e}. Showing the default scenario instead."),
         ))),
+    }
+}
+
+/// Brings the field at `path` into view and focuses it.
+fn focus_field(path: &str) {
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    if let Some(el) = doc.get_element_by_id(&field_id(path)) {
+        el.scroll_into_view();
+        if let Ok(input) = el.dyn_into::<web_sys::HtmlElement>() {
+            let _ = input.focus();
+        }
     }
 }
 
@@ -43,36 +108,31 @@ fn initial_state() -> State {
 pub fn app() -> Html {
     let state = use_reducer(initial_state);
     let runner: RunnerRef = use_mut_ref(Runner::default);
-    // Read before the first effect rewrites the fragment.
-    let opened_link = use_memo((), |_| permalink::decode(&browser::fragment()).is_ok());
     let dispatcher = state.dispatcher();
 
-    // Keep the link and localStorage in step with the form.
-    use_effect_with(state.scenario.clone(), |s| {
-        browser::set_fragment(&permalink::encode(s));
-        browser::save_scenario(s);
-    });
+    // Keep the link and localStorage in step with the form (and A).
+    {
+        let pinned = state.pinned.as_ref().map(|p| p.scenario.clone());
+        use_effect_with((state.scenario.clone(), pinned), |(s, a)| {
+            browser::set_fragment(&permalink::encode_pair(s, a.as_ref()));
+            browser::save_scenario(s);
+        });
+    }
 
-    // A link pasted into this tab's address bar changes only the fragment.
+    // A link pasted into this tab's address bar, or a gallery link clicked,
+    // changes only the fragment.
     {
         let d = dispatcher.clone();
         use_effect_with((), move |_| {
-            let listener = Closure::<dyn FnMut()>::new(move || {
-                let notice = match permalink::decode(&browser::fragment()) {
-                    Ok(s) => {
-                        let notice = Notice::new(Tone::Info, "Opened the scenario from the link.");
-                        return d.dispatch(Action::Load {
-                            scenario: Box::new(s),
-                            notices: vec![notice],
-                        });
-                    }
-                    Err(LinkError::NotALink) => return,
-                    Err(e) => {
-                        Notice::new(Tone::Error, format!("{e}. The form was left as it was."))
-                    }
-                };
-                d.dispatch(Action::Notify(notice));
-            });
+            let listener =
+                Closure::<dyn FnMut()>::new(move || match from_fragment(&browser::fragment()) {
+                    Ok(Some(load)) => d.dispatch(load),
+                    Ok(None) => {}
+                    Err(e) => d.dispatch(Action::Notify(Notice::new(
+                        Tone::Error,
+                        format!("{e}. The form was left as it was."),
+                    ))),
+                });
             let window = web_sys::window();
             if let Some(w) = &window {
                 let _ = w.add_event_listener_with_callback(
@@ -91,20 +151,64 @@ pub fn app() -> Html {
         });
     }
 
-    // Run at load when the scenario is small or came from a link, and
-    // re-run small scenarios shortly after the last edit.
+    // Run what was just opened, and re-run small scenarios shortly after
+    // the last edit.
     {
         let (state, runner, d) = (state.clone(), runner.clone(), dispatcher.clone());
-        let from_link = *opened_link;
         use_effect_with(state.edits, move |&edits| {
-            let due = state.can_run() && (state.small() || (edits == 0 && from_link));
-            let delay = if edits == 0 { 0 } else { DEBOUNCE_MS };
+            let due = state.can_run() && (state.small() || state.run_now);
+            let delay = if edits == 0 || state.run_now {
+                0
+            } else {
+                DEBOUNCE_MS
+            };
             let scenario = state.scenario.clone();
             let timer =
                 due.then(|| Timeout::new(delay, move || runner::start_run(&runner, &d, &scenario)));
             move || drop(timer)
         });
     }
+
+    // Run A of a comparison once it is pinned from a link or the gallery.
+    {
+        let needs = state
+            .pinned
+            .as_ref()
+            .filter(|p| p.outcome.is_none() && p.job.is_none())
+            .map(|p| p.scenario.clone());
+        let (runner, d) = (runner.clone(), dispatcher.clone());
+        use_effect_with(needs, move |needs| {
+            if let Some(a) = needs
+                && poolcast::validate(a, crate::state::MAX_EVENTS).is_ok()
+            {
+                runner::start_pin(&runner, &d, a);
+            }
+        });
+    }
+
+    // Measure how sure the answer is once a run is done.
+    {
+        let key = state
+            .outcome
+            .as_ref()
+            .map(|o| std::rc::Rc::as_ptr(o) as usize);
+        let (state, runner, d) = (state.clone(), runner.clone(), dispatcher.clone());
+        use_effect_with(key, move |_| {
+            if state.wants_band()
+                && let Some(o) = &state.outcome
+            {
+                runner::start_band(&runner, &d, &o.report.scenario);
+            }
+        });
+    }
+
+    // A click on the topology opens its part's fields.
+    use_effect_with(state.focus.clone(), |focus| {
+        let timer = focus
+            .clone()
+            .map(|(path, _)| Timeout::new(30, move || focus_field(&path)));
+        move || drop(timer)
+    });
 
     let on_action = {
         let d = dispatcher.clone();
@@ -126,25 +230,28 @@ pub fn app() -> Html {
         let d = dispatcher.clone();
         Callback::from(move |id: String| {
             if let Some(p) = presets::by_id(&id) {
-                let notice = Notice::new(
-                    Tone::Info,
-                    format!("Preset “{}”. {}", p.scenario.name, p.source),
-                );
-                d.dispatch(Action::Load {
-                    scenario: Box::new(p.scenario),
-                    notices: vec![notice],
-                });
+                d.dispatch(load_preset(p));
             }
         })
+    };
+    let on_pin = {
+        let d = dispatcher.clone();
+        Callback::from(move |pin: bool| d.dispatch(if pin { Action::Pin } else { Action::Unpin }))
     };
     let on_copy_link = {
         let (state, d) = (state.clone(), dispatcher.clone());
         Callback::from(move |()| {
-            let link = browser::link_with(&permalink::encode(&state.scenario));
+            let a = state.pinned.as_ref().map(|p| &p.scenario);
+            let link = browser::link_with(&permalink::encode_pair(&state.scenario, a));
             browser::copy(&link);
+            let text = if a.is_some() {
+                "Link copied: it opens both runs, A and B, and compares them."
+            } else {
+                "Link copied: it opens this scenario and runs it."
+            };
             d.dispatch(Action::Notify(Notice {
                 tone: Tone::Info,
-                text: "Link copied: it opens this scenario and runs it.".into(),
+                text: text.into(),
                 details: vec![link],
             }));
         })
@@ -188,7 +295,9 @@ pub fn app() -> Html {
                 };
                 d.dispatch(Action::Load {
                     scenario: Box::new(imported.scenario),
+                    pinned: PinChange::Keep,
                     notices: vec![notice],
+                    run: false,
                 });
             }
             Err(message) => d.dispatch(Action::Notify(Notice::new(Tone::Error, message))),
@@ -197,7 +306,35 @@ pub fn app() -> Html {
     let on_env = {
         let (state, d) = (state.clone(), dispatcher.clone());
         Callback::from(move |text: String| {
-            let got = envparse::apply(&text, &state.scenario);
+            if calibrate::looks_like_psql(&text) {
+                match calibrate::calibrate(&text, &state.scenario, state.service) {
+                    Ok(c) => {
+                        let mut details: Vec<String> =
+                            c.read.iter().map(|r| format!("read: {r}")).collect();
+                        details.extend(c.ignored.iter().map(|i| format!("ignored: {i}")));
+                        d.dispatch(Action::Load {
+                            scenario: Box::new(c.scenario),
+                            pinned: PinChange::Keep,
+                            notices: vec![Notice {
+                                tone: Tone::Info,
+                                text: "Calibrated from the pasted output; the measured figures \
+                                       are shown beside the simulated ones after the run."
+                                    .into(),
+                                details,
+                            }],
+                            run: true,
+                        });
+                        d.dispatch(Action::Measured(Some(c.measured)));
+                    }
+                    Err(problems) => d.dispatch(Action::Notify(Notice {
+                        tone: Tone::Error,
+                        text: "The pasted output could not be read, so nothing was applied:".into(),
+                        details: problems,
+                    })),
+                }
+                return;
+            }
+            let got = envparse::apply_to(&text, &state.scenario, state.service);
             let mut details: Vec<String> = got.read.iter().map(|r| format!("read: {r}")).collect();
             details.extend(got.ignored.iter().map(|i| format!("ignored: {i}")));
             let notice = Notice {
@@ -215,15 +352,17 @@ pub fn app() -> Html {
             };
             d.dispatch(Action::Load {
                 scenario: Box::new(got.scenario),
+                pinned: PinChange::Keep,
                 notices: vec![notice],
+                run: false,
             });
         })
     };
     let on_sweep = {
         let (state, runner, d) = (state.clone(), runner.clone(), dispatcher.clone());
-        Callback::from(move |()| {
+        Callback::from(move |knob: Knob| {
             if state.can_run() {
-                runner::start_sweep(&runner, &d, &state.scenario);
+                runner::start_sweep(&runner, &d, &state.scenario, knob);
             }
         })
     };
@@ -233,9 +372,9 @@ pub fn app() -> Html {
     };
     let on_recommend = {
         let (state, runner, d) = (state.clone(), runner.clone(), dispatcher.clone());
-        Callback::from(move |slo: Slo| {
+        Callback::from(move |(knob, slo): (Knob, Slo)| {
             if state.can_run() {
-                runner::start_advice(&runner, &d, &state.scenario, slo);
+                runner::start_advice(&runner, &d, &state.scenario, knob, slo);
             }
         })
     };
@@ -243,6 +382,7 @@ pub fn app() -> Html {
         let (runner, d) = (runner.clone(), dispatcher.clone());
         Callback::from(move |()| runner::cancel_advice(&runner, &d))
     };
+    let on_focus = on_action.reform(Action::Focus);
     let onkeydown = {
         let on_run = on_run.clone();
         Callback::from(move |e: KeyboardEvent| {
@@ -261,27 +401,43 @@ pub fn app() -> Html {
     };
     let preset_list: Vec<(AttrValue, AttrValue)> = presets::all()
         .into_iter()
-        .map(|p| (AttrValue::from(p.id), AttrValue::from(p.scenario.name)))
+        .map(|p| {
+            let label = if p.before.is_some() {
+                format!("{} (A/B)", p.title)
+            } else {
+                p.title.to_string()
+            };
+            (AttrValue::from(p.id), AttrValue::from(label))
+        })
         .collect();
+    let fresh = state.outcome.clone().filter(|_| !state.stale());
     html! {
         // The link prefixes the page reads, for the end-to-end test's generated links.
         <div class="app" {onkeydown} data-link-prefixes={permalink::PREFIXES.join(" ")}>
-            <Toolbar presets={preset_list} {progress} can_run={errors.is_empty()}
-                has_report={state.outcome.is_some()} {on_preset} {on_run} {on_cancel}
+            <Toolbar presets={preset_list} {progress} can_run={errors_empty}
+                has_report={state.outcome.is_some()} can_pin={fresh.is_some()}
+                pinned={state.pinned.is_some()} {on_pin} {on_preset} {on_run} {on_cancel}
                 {on_copy_link} {on_export} />
             <main class="layout">
                 <aside class="left">
                     <h2>{ "Scenario" }</h2>
-                    <ScenarioForm scenario={state.scenario.clone()} drafts={state.drafts.clone()}
-                        errors={errors} on_action={on_action.clone()} />
+                    <ScenarioForm scenario={state.scenario.clone()} service={state.service}
+                        drafts={state.drafts.clone()} errors={errors.clone()} on_action={on_action.clone()} />
                     <ImportPanel {on_json} {on_env} />
                 </aside>
                 <div class="right">
                     { notices(&state.notices, on_action.reform(|_: MouseEvent| Action::Dismiss)) }
-                    <Results outcome={state.outcome.clone()} stale={state.stale()} />
-                    <Calculator scenario={state.scenario.clone()} valid={errors_empty}
+                    <Topology scenario={state.scenario.clone()}
+                        report={fresh.as_ref().map(|o| o.report.clone())}
+                        compare={state.a().map(|o| o.report.clone())} {on_focus} />
+                    <Results outcome={state.outcome.clone()} stale={state.stale()}
+                        pinned={state.pinned.clone()} partial={state.partial.clone()}
+                        band={state.band.clone()} view={state.view} measured={state.measured.clone()}
+                        on_action={on_action.clone()} />
+                    <Calculator scenario={state.scenario.clone()} service={state.service} valid={errors_empty}
                         sweep={state.sweep.clone()} advice={state.advice.clone()}
                         {on_sweep} {on_cancel_sweep} {on_recommend} {on_cancel_recommend} />
+                    <Gallery />
                 </div>
             </main>
         </div>

@@ -20,6 +20,8 @@ pub struct EnvImport {
     pub read: Vec<String>,
     /// What was not, by key, with the reason.
     pub ignored: Vec<String>,
+    /// The service whose pool settings are read.
+    pub service: usize,
 }
 
 /// Where a setting goes and in which unit it arrives.
@@ -34,6 +36,7 @@ enum Target {
     RetryIntervalMs,
     MaxUses,
     StatementTimeoutMs,
+    IdleInTransactionMs,
     MaxConnections,
     Reserved,
     /// Known, deliberately not modelled; the text says why.
@@ -70,7 +73,7 @@ fn target(key: &str) -> Option<Target> {
             Skip("an app-side query timeout, not modelled; statement_timeout is")
         }
         "idle_in_transaction_session_timeout" | "database_idle_in_transaction_session_timeout" => {
-            Skip("not modelled")
+            IdleInTransactionMs
         }
         "database_pool_evict_run_interval" | "reap_interval" => {
             Skip("the reaper's period; poolcast closes idle connections exactly on time")
@@ -83,12 +86,20 @@ fn target(key: &str) -> Option<Target> {
     Some(t)
 }
 
-/// Applies every setting found in `text` to `base`.
+/// Applies every setting found in `text` to `base`: pool settings to its
+/// first service.
 pub fn apply(text: &str, base: &Scenario) -> EnvImport {
+    apply_to(text, base, 0)
+}
+
+/// Applies every setting found in `text` to `base`, pool settings to
+/// service `service`.
+pub fn apply_to(text: &str, base: &Scenario, service: usize) -> EnvImport {
     let mut out = EnvImport {
         scenario: base.clone(),
         read: Vec::new(),
         ignored: Vec::new(),
+        service,
     };
     for raw in text.lines() {
         let line = raw.trim();
@@ -179,8 +190,13 @@ fn setting(key: &str, value: &str, out: &mut EnvImport) {
     } else {
         edit::value_text(&value)
     };
+    let path = if path.starts_with("pool.") {
+        format!("services.{}.{path}", out.service)
+    } else {
+        path.to_string()
+    };
     // The core's parser checks the value, as for any form edit.
-    match edit::set_value(&out.scenario, path, value) {
+    match edit::set_value(&out.scenario, &path, value) {
         Ok(s) => {
             out.scenario = s;
             out.read.push(format!("{key}={x} → {path} = {shown}{note}"));
@@ -214,6 +230,11 @@ fn field_value(t: Target, x: f64) -> Option<(&'static str, Value, &'static str)>
         Target::StatementTimeoutMs => {
             ("database.statement_timeout_ms", or_none(Value::from(x)), "")
         }
+        Target::IdleInTransactionMs => (
+            "database.idle_in_transaction_timeout_ms",
+            or_none(Value::from(x)),
+            "",
+        ),
         Target::MaxConnections => ("database.max_connections", count(1.0)?, ""),
         Target::Reserved => ("database.reserved_connections", count(0.0)?, ""),
         Target::RetryIntervalMs | Target::Skip(_) => return None,
@@ -273,6 +294,30 @@ DATABASE_URL="postgresql://user:password@localhost:5432/mega?connection_limit=10
         assert!(r.ignored.iter().any(|m| m.starts_with("NODE_ENV")));
         assert!(!format!("{:?}", r.ignored).contains("hunter2"));
         assert!(poolcast::validate(s, u64::MAX).is_ok());
+    }
+
+    #[test]
+    fn pool_settings_go_to_the_chosen_service() {
+        let base = crate::presets::by_id("mega-directory").unwrap().scenario;
+        let r = apply_to(
+            "DATABASE_URL=postgresql://pgbouncer:6432/db?connection_limit=1&pool_timeout=5\n\
+             idle_in_transaction_session_timeout=60000",
+            &base,
+            1,
+        );
+        assert_eq!(r.scenario.services[1].pool.acquire_timeout_ms, Some(5000.0));
+        assert_eq!(r.scenario.services[0], base.services[0]);
+        assert_eq!(
+            r.scenario.database.idle_in_transaction_timeout_ms,
+            Some(60_000.0)
+        );
+        assert!(
+            r.read
+                .iter()
+                .any(|m| m.contains("services.1.pool.max_size")),
+            "{:?}",
+            r.read
+        );
     }
 
     #[test]

@@ -45,18 +45,24 @@ pub fn import(text: &str) -> Result<Imported, String> {
     let s = poolcast::parse(&scenario_value.to_string())
         .map_err(|e| format!("Import refused: {e}. Nothing was changed."))?;
     if let Value::Object(m) = &scenario_value {
-        let missing: Vec<&str> = [
-            "seed",
-            "duration_s",
-            "warmup_s",
-            "workload",
-            "fleet",
-            "pool",
-            "database",
-        ]
-        .into_iter()
-        .filter(|k| !m.contains_key(*k))
-        .collect();
+        let sections: &[&str] = if s.version == 1 {
+            &[
+                "seed",
+                "duration_s",
+                "warmup_s",
+                "workload",
+                "fleet",
+                "pool",
+                "database",
+            ]
+        } else {
+            &["seed", "duration_s", "warmup_s", "database"]
+        };
+        let missing: Vec<&str> = sections
+            .iter()
+            .copied()
+            .filter(|k| !m.contains_key(*k))
+            .collect();
         if !missing.is_empty() {
             notes.push(format!(
                 "Not in the file, so set to poolcast's defaults: {}.",
@@ -74,9 +80,19 @@ pub fn import(text: &str) -> Result<Imported, String> {
 pub fn timeline_csv(r: &Report) -> String {
     let t = &r.timeline;
     let x = &t.series;
+    let dbs: Vec<&String> = x.db_connections_by_database.keys().collect();
+    let causes: Vec<&String> = x.failures_by_cause.keys().collect();
     let mut out = String::from(
-        "t_s,arrivals,waiting,busy,idle,db_connections,db_limit,timeouts,failures,p99_wait_ms\n",
+        "t_s,arrivals,waiting,busy,idle,db_connections,db_limit,timeouts,failures,p99_wait_ms,\
+         retries,instances,proxy_waiting",
     );
+    for d in &dbs {
+        out.push_str(&format!(",db_connections:{d}"));
+    }
+    for c in &causes {
+        out.push_str(&format!(",failures:{c}"));
+    }
+    out.push('\n');
     let limit = r.scenario.db_limit();
     let get = |v: &[f64], i: usize| v.get(i).copied().unwrap_or(0.0);
     let getu = |v: &[u64], i: usize| v.get(i).copied().unwrap_or(0);
@@ -89,7 +105,7 @@ pub fn timeline_csv(r: &Report) -> String {
             .map(|v| v.to_string())
             .unwrap_or_default();
         out.push_str(&format!(
-            "{},{},{},{},{},{},{},{},{},{}\n",
+            "{},{},{},{},{},{},{},{},{},{},{},{},{}",
             i as f64 * t.bucket_s,
             getu(&x.arrivals, i),
             get(&x.waiting, i),
@@ -99,8 +115,18 @@ pub fn timeline_csv(r: &Report) -> String {
             limit,
             getu(&x.timeouts, i),
             getu(&x.failures, i),
-            p99
+            p99,
+            getu(&x.retries, i),
+            get(&x.instances, i),
+            get(&x.proxy_waiting, i),
         ));
+        for d in &dbs {
+            out.push_str(&format!(",{}", getu(&x.db_connections_by_database[*d], i)));
+        }
+        for c in &causes {
+            out.push_str(&format!(",{}", getu(&x.failures_by_cause[*c], i)));
+        }
+        out.push('\n');
     }
     out
 }
@@ -111,10 +137,12 @@ mod tests {
 
     #[test]
     fn scenario_json_round_trips_and_notes_missing_parts() {
-        let s = crate::presets::by_id("cultivai").unwrap().scenario;
-        let back = import(&scenario_json(&s)).unwrap();
-        assert_eq!(back.scenario, s);
-        assert!(back.notes.is_empty(), "{:?}", back.notes);
+        for id in ["cultivai", "oversized"] {
+            let s = crate::presets::by_id(id).unwrap().scenario;
+            let back = import(&scenario_json(&s)).unwrap();
+            assert_eq!(back.scenario, s);
+            assert!(back.notes.is_empty(), "{id}: {:?}", back.notes);
+        }
         let partial = import(r#"{"pool": {"max_size": 5}}"#).unwrap();
         assert_eq!(partial.scenario.app().pool.max_size, 5);
         assert!(partial.notes[0].contains("workload"), "{:?}", partial.notes);
@@ -143,6 +171,17 @@ mod tests {
         let lines: Vec<&str> = csv.lines().collect();
         assert_eq!(lines.len(), r.timeline.series.busy.len() + 1);
         assert!(lines[0].starts_with("t_s,arrivals"));
-        assert_eq!(lines[1].split(',').count(), 10);
+        assert_eq!(lines[1].split(',').count(), 14, "{}", lines[0]);
+        let r = poolcast::run(&crate::presets::by_id("failover").unwrap().scenario).unwrap();
+        let csv = timeline_csv(&r);
+        let head = csv.lines().next().unwrap();
+        assert!(
+            head.contains("db_connections:replica:2") && head.contains("failures:db_unavailable"),
+            "{head}"
+        );
+        assert!(
+            csv.lines()
+                .all(|l| l.split(',').count() == head.split(',').count())
+        );
     }
 }

@@ -1,16 +1,23 @@
 //! poolcast-web: the planner's page over the poolcast core.
 //!
-//! The pure parts (the reducer, the permalink codec, the presets, the
-//! `DATABASE_URL`/env parser, exports, the worker protocol and the verdict
-//! wording) compile and are tested natively. The browser parts (Yew
+//! The pure parts (the reducer, form edits, the permalink codec, the
+//! gallery, the `DATABASE_URL`/env and psql paste readers, the calculator's
+//! budget and queues, the recommendation search, the sensitivity band,
+//! exports, the worker protocol and the verdict wording) compile and are
+//! tested natively. The browser parts (Yew
 //! components, the worker host, canvases) are built only for wasm32.
 
+pub mod advise;
+pub mod budget;
+pub mod calibrate;
 pub mod edit;
 pub mod envparse;
 pub mod export;
+pub mod figures;
 pub mod permalink;
 pub mod presets;
 pub mod proto;
+pub mod sensitivity;
 pub mod state;
 pub mod verdict;
 

@@ -1,127 +1,196 @@
-//! Ready-made scenarios: one per pooling guide in `shared/guides/` (with
-//! that guide's numbers), and two classic mistakes. Where a guide does not
-//! say something (the load, the instance count) we keep poolcast's defaults
-//! and the preset's `source` sentence says so.
+//! The gallery: named scenarios, each a link (`#example=ID`) that opens and
+//! runs it. One per pooling guide in `shared/guides/` (its whole setup: the
+//! proxy, serverless functions, replicas, the artillery load where the
+//! guide has them), the pool larger than the database's cores, and the
+//! incidents: a retry storm after a restart, a brownout, a rolling deploy, a
+//! failover, a scale-out in a spike.
+//!
+//! Where a guide gives a fix the entry is a pair: the guide's setup is run
+//! A, pinned, and its advice is B, in the form, so the page opens on the
+//! comparison. The scenarios are JSON files in `web/gallery/`, readable and
+//! runnable with `poolcast run`.
 
 use poolcast::Scenario;
-use poolcast::scenario::OnConnectError;
 
-/// One preset.
+/// One gallery entry.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Preset {
-    /// Stable id, used in the preset menu and tests.
+    /// Stable id: `#example=ID`, the preset menu, tests.
     pub id: &'static str,
-    /// Where the numbers come from, in one sentence.
+    /// A short name for the menu and the gallery.
+    pub title: &'static str,
+    /// What it shows, in one line.
+    pub line: &'static str,
+    /// Where the numbers come from, and what is our assumption.
     pub source: &'static str,
-    /// The scenario itself; its `name` is the menu label.
+    /// The scenario in the form: the only one, or B (the fix) of a pair.
     pub scenario: Scenario,
+    /// A of a pair: the guide's setup before its fix.
+    pub before: Option<Scenario>,
 }
 
-fn base(name: &str) -> Scenario {
-    Scenario {
-        name: name.to_string(),
-        duration_s: 300.0,
-        ..Scenario::default()
-    }
+/// An entry as written in the table below: id, title, line, source, B (or
+/// only), A.
+type Raw = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    Option<&'static str>,
+);
+
+const RAW: [Raw; 11] = [
+    (
+        "mega-directory",
+        "Mega Directory: serverless functions, with and without PgBouncer",
+        "Serverless functions with connection_limit=1 in a spike: without a proxy the database \
+         refuses connections (too many clients); through PgBouncer it stays at 50 of 97.",
+        "mega-directory-pooling-guide.md: 3 API instances x connection_limit=10, pool_timeout \
+         20 s, max_connections 100; serverless functions with connection_limit=1 and \
+         pool_timeout=10 behind PgBouncer (transaction mode, max_client_conn 1000, \
+         default_pool_size 20). The loads (API 300 req/s, functions 5 req/s with a 15 s spike to \
+         1000 req/s) are our assumption.",
+        include_str!("../gallery/mega-directory.b.json"),
+        Some(include_str!("../gallery/mega-directory.a.json")),
+    ),
+    (
+        "enhancement-12",
+        "Enhancement #12: 4 × 20 at 80 % of max_connections, then autoscaled to 6",
+        "4 instances x 20 is the guide's 80 % of max_connections: in a spike it queues; \
+         autoscaled to 6 instances it opens more connections than the database allows.",
+        "enhancement-12-prisma-pool.md: 4 app instances x connection_limit=20 against \
+         max_connections 100, pool_timeout 20 s, connect_timeout 10 s. The load (400 req/s, a \
+         30 s spike to 3600 req/s) and the scale-out are our assumption.",
+        include_str!("../gallery/enhancement-12.b.json"),
+        Some(include_str!("../gallery/enhancement-12.a.json")),
+    ),
+    (
+        "livedash",
+        "LiveDash: one PrismaClient per scheduler, then the singleton",
+        "One PrismaClient per scheduler: 8 pools hoard idle connections until the database \
+         refuses; the singleton serves the same load with 40.",
+        "livedash-pooling-guide.md: production connection_limit=20, pool timeout 10 s; before \
+         its fix one PrismaClient (one pool) per scheduler, 4 per process, after it a \
+         singleton. 2 instances and 700 req/s are our assumption.",
+        include_str!("../gallery/livedash.b.json"),
+        Some(include_str!("../gallery/livedash.a.json")),
+    ),
+    (
+        "cryb",
+        "Cryb: the artillery load test, direct and through PgBouncer",
+        "The guide's load test (artillery 100 users x 1000 requests) on 80 direct connections \
+         to an 8-core database, then through PgBouncer's 20: twice the throughput.",
+        "cryb-pooling-config.md: connection_limit=20, pool_timeout=10 s, statement_timeout 30 s, \
+         idle_in_transaction 60 s, max_connections 100, artillery quick --count 100 --num 1000, \
+         and \"use PgBouncer for high-load scenarios\". 4 instances, 8 cores and the contention \
+         are our assumption.",
+        include_str!("../gallery/cryb.b.json"),
+        Some(include_str!("../gallery/cryb.a.json")),
+    ),
+    (
+        "cultivai",
+        "CultivAI: pools of 100 on 8 cores, then sized by the guide's formula",
+        "Pools of up to 100 on an 8-core database collapse in a spike (every query slows \
+         down); pools sized by the guide's own formula ride it out.",
+        "cultivai-prisma-pool-tuning.md: tarn-style pool min 10 / max 100, acquire timeout \
+         60 s, idle 300 s, create retry 200 ms, max_connections 200 with 3 reserved, and \
+         \"(peak concurrency x avg query time / 1000) + buffer\". 2 instances, the load, 8 \
+         cores and the contention are our assumption.",
+        include_str!("../gallery/cultivai.b.json"),
+        Some(include_str!("../gallery/cultivai.a.json")),
+    ),
+    (
+        "oversized",
+        "Pool larger than the database's cores",
+        "80 connections on an 8-core database: queries queue on the CPU instead of in the \
+         pool, and every query slows down.",
+        "HikariCP's \"About Pool Sizing\": 80 connections on an 8-core database under load \
+         (580 req/s of about 13 ms of CPU each, 97% of the cores).",
+        r#"{"name": "Pool larger than the database's cores: 4 x 20 on 8 cores",
+            "duration_s": 600, "workload": {"rate_per_s": 580}, "database": {"cores": 8}}"#,
+        None,
+    ),
+    (
+        "retry-storm",
+        "Retry storm after a database restart, and its fix",
+        "A 10 s database restart: retries without jitter or budget keep the pools overloaded \
+         48 s after it; with full jitter and a budget the service is back in a second.",
+        "A client retry policy as the AWS SDK and most HTTP clients offer it; the numbers are \
+         ours.",
+        include_str!("../gallery/retry-storm.b.json"),
+        Some(include_str!("../gallery/retry-storm.a.json")),
+    ),
+    (
+        "brownout",
+        "Brownout: queries 8× slower for 30 s",
+        "Queries 8 times slower for 30 s: the pools fill, requests time out after 5 s, and \
+         the system recovers once the queries are fast again.",
+        "A lock, a vacuum or a missing index; the numbers are ours.",
+        include_str!("../gallery/brownout.json"),
+        None,
+    ),
+    (
+        "rolling-deploy",
+        "Rolling deploy with warm pools",
+        "A rolling deploy of instances with warm pools: each new pair opens its min_idle \
+         connections before the old pair has closed its own.",
+        "A Kubernetes-style rolling update; the numbers are ours.",
+        include_str!("../gallery/rolling-deploy.json"),
+        None,
+    ),
+    (
+        "failover",
+        "Failover: the primary down, reads on replicas",
+        "The primary is down for 30 s: writes fail and retry, reads go on at two replicas.",
+        "An RDS-style failover; the numbers are ours.",
+        include_str!("../gallery/failover.json"),
+        None,
+    ),
+    (
+        "scale-out-spike",
+        "Scale-out in a spike",
+        "An autoscaler doubles the fleet 15 s into a spike: the new pools open more \
+         connections than the database allows.",
+        "The numbers are ours.",
+        include_str!("../gallery/scale-out-spike.json"),
+        None,
+    ),
+];
+
+fn read(id: &str, json: &str) -> Scenario {
+    // The files are part of the build and checked by the tests below.
+    poolcast::parse(json).unwrap_or_else(|e| {
+        let name = format!("gallery entry {id} does not parse: {e}");
+        Scenario {
+            name,
+            ..Scenario::default()
+        }
+    })
 }
 
-/// All presets, in menu order.
+/// All entries, in menu order.
 pub fn all() -> Vec<Preset> {
-    let mut v = Vec::new();
-
-    let mut s = base("4 instances x 20 vs max_connections 100");
-    s.duration_s = Scenario::default().duration_s;
-    s.app_mut().pool.acquire_timeout_ms = Some(20_000.0);
-    v.push(Preset {
-        id: "enhancement-12",
-        source: "enhancement-12-prisma-pool.md: 4 app instances x connection_limit=20 \
-                 against max_connections 100, pool_timeout=20 s; load is poolcast's default.",
-        scenario: s,
-    });
-
-    let mut s = base("Mega Directory: 3 instances x 10, pool_timeout 20 s");
-    s.app_mut().instances = 3;
-    s.app_mut().pool.max_size = 10;
-    s.app_mut().pool.acquire_timeout_ms = Some(20_000.0);
-    v.push(Preset {
-        id: "mega-directory",
-        source: "mega-directory-pooling-guide.md: connection_limit=10, pool_timeout=20 s, \
-                 3 API instances, max_connections 100; load is poolcast's default.",
-        scenario: s,
-    });
-
-    let mut s = base("Cryb: connection_limit 20, pool_timeout 10 s, statement_timeout 30 s");
-    s.app_mut().pool.acquire_timeout_ms = Some(10_000.0);
-    s.database.statement_timeout_ms = Some(30_000.0);
-    v.push(Preset {
-        id: "cryb",
-        source: "cryb-pooling-config.md: connection_limit=20, pool_timeout=10 s, \
-                 statement_timeout 30 s, max_connections 100; 4 instances and the load are \
-                 poolcast's defaults.",
-        scenario: s,
-    });
-
-    let mut s = base("CultivAI: tarn pool min 10 / max 100, acquire 60 s, retry 200 ms");
-    s.app_mut().instances = 1;
-    s.app_mut().pool.min_idle = 10;
-    s.app_mut().pool.max_size = 100;
-    s.app_mut().pool.acquire_timeout_ms = Some(60_000.0);
-    s.app_mut().pool.idle_timeout_ms = Some(300_000.0);
-    s.app_mut().pool.on_connect_error = OnConnectError::Retry;
-    s.app_mut().pool.create_retry_interval_ms = 200.0;
-    s.database.max_connections = 200;
-    s.database.reserved_connections = 3;
-    v.push(Preset {
-        id: "cultivai",
-        source: "cultivai-prisma-pool-tuning.md: pool min 10 / max 100, acquire timeout 60 s, \
-                 idle timeout 300 s, create retry 200 ms, max_connections 200 with 3 reserved; \
-                 one instance and the load are our assumption.",
-        scenario: s,
-    });
-
-    let mut s = base("LiveDash before the fix: one PrismaClient per scheduler");
-    s.app_mut().instances = 2;
-    s.app_mut().pools_per_instance = 4;
-    s.app_mut().pool.max_size = 20;
-    s.app_mut().pool.acquire_timeout_ms = Some(10_000.0);
-    v.push(Preset {
-        id: "livedash",
-        source: "livedash-pooling-guide.md: production connection_limit=20, pool timeout 10 s, \
-                 and before its fix one PrismaClient (one pool) per module: 4 pools per \
-                 process; 2 instances and the load are our assumption.",
-        scenario: s,
-    });
-
-    let mut s = base("Pool larger than the database's cores: 4 x 20 on 8 cores");
-    s.app_mut().workload.rate_per_s = 580.0;
-    s.database.cores = Some(8);
-    v.push(Preset {
-        id: "oversized",
-        source: "HikariCP's \"About Pool Sizing\": 80 connections on an 8-core database \
-                 under load (580 req/s of about 13 ms of CPU each, 97% of the cores) queue \
-                 on the CPU instead of in the pool, and every query slows down.",
-        scenario: s,
-    });
-
-    let mut s = base("Serverless without a proxy: 200 functions x connection_limit 1");
-    s.app_mut().instances = 200;
-    s.app_mut().pool.max_size = 1;
-    s.app_mut().pool.acquire_timeout_ms = Some(10_000.0);
-    s.database.connect_ms = 20.0;
-    v.push(Preset {
-        id: "serverless",
-        source: "mega-directory-pooling-guide.md's serverless advice (connection_limit=1, \
-                 pool_timeout=10 s) without the PgBouncer it requires: 200 function \
-                 instances against max_connections 100.",
-        scenario: s,
-    });
-
-    v
+    RAW.iter()
+        .map(|&(id, title, line, source, b, a)| Preset {
+            id,
+            title,
+            line,
+            source,
+            scenario: read(id, b),
+            before: a.map(|a| read(id, a)),
+        })
+        .collect()
 }
 
-/// The preset with this id.
+/// The entry with this id.
 pub fn by_id(id: &str) -> Option<Preset> {
     all().into_iter().find(|p| p.id == id)
+}
+
+/// The gallery link of an entry (a fragment, with `#`).
+pub fn link(id: &str) -> String {
+    format!("#{}{id}", crate::permalink::EXAMPLE)
 }
 
 #[cfg(test)]
@@ -129,27 +198,78 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_preset_validates_and_runs_quickly() {
+    fn every_entry_validates_and_runs_quickly() {
         let presets = all();
-        assert!(presets.len() >= 7);
+        assert!(presets.len() >= 11);
         for p in &presets {
-            poolcast::validate(&p.scenario, 5_000_000).unwrap_or_else(|e| panic!("{}: {e}", p.id));
-            assert!(!p.scenario.name.is_empty());
+            for s in std::iter::once(&p.scenario).chain(&p.before) {
+                assert!(!s.name.contains("does not parse"), "{}", s.name);
+                poolcast::validate(s, 5_000_000).unwrap_or_else(|e| panic!("{}: {e}", p.id));
+                assert!(!s.name.is_empty());
+            }
             assert!(by_id(p.id).is_some());
+            assert!(!p.line.is_empty() && !p.source.is_empty());
+            assert_eq!(
+                crate::permalink::example_id(&link(p.id)).as_deref(),
+                Some(p.id)
+            );
         }
         let mut ids: Vec<_> = presets.iter().map(|p| p.id).collect();
+        ids.sort_unstable();
         ids.dedup();
         assert_eq!(ids.len(), presets.len());
     }
 
     #[test]
     fn guide_numbers_are_kept() {
-        let s = by_id("cultivai").unwrap().scenario;
+        let p = by_id("mega-directory").unwrap();
+        let a = p.before.unwrap();
+        let b = p.scenario;
+        let functions = |s: &Scenario| s.service("functions").unwrap().1.clone();
+        assert!(functions(&a).is_serverless() && functions(&a).pool.max_size == 1);
+        assert!(a.proxy.is_none());
+        let proxy = b.proxy.unwrap();
+        assert_eq!((proxy.max_client_conn, proxy.default_pool_size), (1000, 20));
+        assert_eq!(functions(&b).route, poolcast::scenario::Route::Proxy);
+        let s = by_id("cultivai").unwrap().before.unwrap();
         assert_eq!((s.app().pool.min_idle, s.app().pool.max_size), (10, 100));
         assert_eq!(s.database.max_connections, 200);
-        let s = by_id("serverless").unwrap().scenario;
-        assert!(s.pool_count() * u64::from(s.app().pool.max_size) > u64::from(s.db_limit()));
+        let s = by_id("livedash").unwrap().before.unwrap();
+        assert_eq!(s.app().pools_per_instance, 4);
+        let s = by_id("cryb").unwrap().before.unwrap();
+        assert!(s.app().workload.is_closed(), "the artillery load test");
         let s = by_id("oversized").unwrap().scenario;
         assert_eq!(s.database.cores, Some(8));
+        assert_eq!(s.version, 1);
+    }
+
+    #[test]
+    fn pairs_answer_their_question() {
+        // The page's question for a newcomer: do the functions exhaust
+        // max_connections, and does PgBouncer fix it?
+        let p = by_id("mega-directory").unwrap();
+        let a = poolcast::run(p.before.as_ref().unwrap()).unwrap();
+        let b = poolcast::run(&p.scenario).unwrap();
+        assert!(a.databases[0].peak_connections >= a.databases[0].limit);
+        assert!(
+            a.requests
+                .failed_by_cause
+                .get("too_many_clients")
+                .copied()
+                .unwrap_or(0)
+                > 1000
+        );
+        assert_eq!(b.requests.failed, 0);
+        assert!(b.databases[0].peak_connections < b.databases[0].limit * 3 / 4);
+        let p = by_id("retry-storm").unwrap();
+        let a = poolcast::run(p.before.as_ref().unwrap()).unwrap();
+        let b = poolcast::run(&p.scenario).unwrap();
+        let rec = |r: &poolcast::Report| r.incidents[0].recovery_s.unwrap_or(f64::INFINITY);
+        assert!(
+            rec(&a) > 5.0 * rec(&b).max(1.0),
+            "{} vs {}",
+            rec(&a),
+            rec(&b)
+        );
     }
 }

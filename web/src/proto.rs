@@ -1,10 +1,15 @@
 //! The messages between the page and its simulation worker, as JSON text
 //! (`postMessage` of a string), and the worker's stepped run loop.
 
-use poolcast::recommend::{Recommendation, Slo};
+use poolcast::recommend::Slo;
+use poolcast::report::Timeline;
 use poolcast::sweep::SweepPoint;
 use poolcast::{Report, Scenario, Sim};
 use serde::{Deserialize, Serialize};
+
+use crate::advise::{Advised, Tried};
+use crate::budget::Knob;
+use crate::figures::Figures;
 
 /// Events run between two progress messages.
 pub const CHUNK_EVENTS: u64 = 200_000;
@@ -19,6 +24,9 @@ pub enum ToWorker {
         id: u64,
         /// What to run (already validated by the page).
         scenario: Scenario,
+        /// Send the timeline so far with progress (live charts).
+        #[serde(default)]
+        live: bool,
     },
     /// Run one point of a sweep and send back its key figures.
     SweepPoint {
@@ -28,13 +36,27 @@ pub enum ToWorker {
         value: f64,
         /// The scenario with that value set.
         scenario: Scenario,
+        /// What is swept (its p99 wait is the point's).
+        #[serde(default)]
+        knob: Option<Knob>,
     },
-    /// Find the smallest pool meeting an SLO.
-    Recommend {
+    /// Run a scenario with query times scaled, for the sensitivity band.
+    Band {
+        /// Job id.
+        id: u64,
+        /// The query-time factor.
+        factor: f64,
+        /// The scenario, already scaled.
+        scenario: Scenario,
+    },
+    /// Find the smallest value of a knob meeting an SLO.
+    Advise {
         /// Job id.
         id: u64,
         /// The scenario.
         scenario: Scenario,
+        /// What to size.
+        knob: Knob,
         /// The objective.
         slo: Slo,
     },
@@ -52,6 +74,9 @@ pub enum FromWorker {
         id: u64,
         /// Simulated time done, 0 to 1.
         fraction: f64,
+        /// The timeline so far (sent now and then, for live charts).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        timeline: Option<Box<Timeline>>,
     },
     /// A run ended.
     Done {
@@ -69,17 +94,28 @@ pub enum FromWorker {
         /// Its figures.
         point: SweepPoint,
     },
-    /// The recommendation search simulated one more size.
+    /// One run of the sensitivity band ended.
+    BandDone {
+        /// Job id.
+        id: u64,
+        /// Its query-time factor.
+        factor: f64,
+        /// Its key figures.
+        figures: Figures,
+    },
+    /// The recommendation search simulated one more value.
     Tried {
         /// Job id.
         id: u64,
+        /// What it found.
+        tried: Tried,
     },
     /// The recommendation search ended.
-    Recommended {
+    Advised {
         /// Job id.
         id: u64,
         /// The answer.
-        recommendation: Box<Recommendation>,
+        advised: Box<Advised>,
     },
     /// A job could not run.
     Failed {
@@ -109,12 +145,13 @@ impl FromWorker {
     }
 }
 
-/// Validates and runs `s` in chunks, calling `progress` after each one.
-pub fn run_stepped(s: &Scenario, mut progress: impl FnMut(f64)) -> Result<Report, String> {
+/// Validates and runs `s` in chunks, calling `progress` after each one
+/// with the simulation (which can give its timeline so far).
+pub fn run_stepped(s: &Scenario, mut progress: impl FnMut(&Sim)) -> Result<Report, String> {
     poolcast::validate(s, u64::MAX).map_err(|e| e.to_string())?;
     let mut sim = Sim::new(s);
     while !sim.step(CHUNK_EVENTS) {
-        progress(sim.progress());
+        progress(&sim);
     }
     Ok(sim.finish())
 }
@@ -133,6 +170,7 @@ mod tests {
         let run = ToWorker::Run {
             id: 3,
             scenario: s.clone(),
+            live: true,
         };
         let back: ToWorker = serde_json::from_str(&run.to_json()).unwrap();
         assert_eq!(back, run);
@@ -149,6 +187,31 @@ mod tests {
             elapsed_ms: 1.5,
         };
         assert_eq!(FromWorker::from_json(&done.to_json()).unwrap(), done);
+        let mut sim = Sim::new(&s);
+        sim.step(2000);
+        let progress = FromWorker::Progress {
+            id: 3,
+            fraction: sim.progress(),
+            timeline: Some(Box::new(sim.partial_timeline())),
+        };
+        assert_eq!(
+            FromWorker::from_json(&progress.to_json()).unwrap(),
+            progress
+        );
+        let advise = ToWorker::Advise {
+            id: 4,
+            scenario: s.clone(),
+            knob: Knob::Proxy,
+            slo: Slo {
+                max_p99_wait_ms: 5.0,
+                max_timeout_fraction: None,
+                max_failure_fraction: Some(0.01),
+            },
+        };
+        assert_eq!(
+            serde_json::from_str::<ToWorker>(&advise.to_json()).unwrap(),
+            advise
+        );
         assert!(FromWorker::from_json("{\"type\":\"nope\"}").is_err());
     }
 

@@ -1,6 +1,7 @@
 //! The page's simulation workers: one for runs (replaced when a newer run
-//! or Cancel makes its job unwanted), one for recommendation searches, and
-//! one per core for sweeps. Their answers become reducer actions.
+//! or Cancel makes its job unwanted), one for run A of a comparison, two for
+//! the sensitivity band, one for recommendation searches, and one per core
+//! for sweeps. Their answers become reducer actions.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -10,19 +11,26 @@ use poolcast::recommend::Slo;
 use yew::prelude::*;
 
 use crate::browser;
+use crate::budget::Knob;
 use crate::host::WorkerHost;
 use crate::proto::{FromWorker, ToWorker};
+use crate::sensitivity::{FACTORS, scaled};
 use crate::state::{self, Action, Notice, Outcome, State, Tone};
 
-/// The workers: one for runs, one for recommendation searches, a few for
-/// sweeps; the job counter; when the running job was sent.
+/// Workers the sensitivity band uses.
+const BAND_WORKERS: usize = 2;
+
+/// The workers, the job counter, when each running job was sent.
 #[derive(Default)]
 pub struct Runner {
     pub(crate) host: Option<WorkerHost>,
+    pin_host: Option<WorkerHost>,
+    band_hosts: Vec<WorkerHost>,
     advice_host: Option<WorkerHost>,
     sweep_hosts: Vec<WorkerHost>,
     next_id: u64,
-    sent_at_ms: f64,
+    /// When each job still running was sent, by id.
+    sent_at_ms: Vec<(u64, f64)>,
     /// The job the run worker is busy with, if any.
     busy: Option<u64>,
     /// The scenario the recommendation search was asked about.
@@ -37,13 +45,48 @@ pub fn sweep_workers() -> usize {
     browser::cores().clamp(1, 4)
 }
 
+impl Runner {
+    fn new_id(&mut self) -> u64 {
+        self.next_id += 1;
+        let id = self.next_id;
+        self.sent_at_ms.push((id, browser::now_ms()));
+        id
+    }
+
+    fn roundtrip(&mut self, id: u64) -> f64 {
+        let sent = self
+            .sent_at_ms
+            .iter()
+            .find(|(j, _)| *j == id)
+            .map_or(0.0, |(_, t)| *t);
+        self.sent_at_ms.retain(|(j, _)| *j != id);
+        browser::now_ms() - sent
+    }
+}
+
+/// What a worker's answer becomes: run B, run A, or anything else.
+#[derive(Clone, Copy, PartialEq)]
+enum Role {
+    Run,
+    Pin,
+    Other,
+}
+
 /// Starts a worker whose answers become actions.
-fn spawn(runner: &RunnerRef, d: &UseReducerDispatcher<State>) -> Option<WorkerHost> {
+fn spawn(runner: &RunnerRef, d: &UseReducerDispatcher<State>, role: Role) -> Option<WorkerHost> {
     let (timing, dd) = (runner.clone(), d.clone());
     let on_answer = Callback::from(move |answer: FromWorker| {
         let action = match answer {
             FromWorker::Ready => return,
-            FromWorker::Progress { id, fraction } => Action::Progress { id, fraction },
+            FromWorker::Progress {
+                id,
+                fraction,
+                timeline,
+            } => Action::Progress {
+                id,
+                fraction,
+                timeline,
+            },
             FromWorker::Done {
                 id,
                 report,
@@ -52,22 +95,35 @@ fn spawn(runner: &RunnerRef, d: &UseReducerDispatcher<State>) -> Option<WorkerHo
                 let roundtrip_ms = {
                     let mut r = timing.borrow_mut();
                     r.busy = r.busy.filter(|&b| b != id);
-                    browser::now_ms() - r.sent_at_ms
+                    r.roundtrip(id)
                 };
                 let outcome = Rc::new(Outcome {
-                    report: *report,
+                    report: Rc::new(*report),
                     elapsed_ms,
                     roundtrip_ms,
                 });
-                Action::Finished { id, outcome }
+                if role == Role::Pin {
+                    Action::PinFinished { id, outcome }
+                } else {
+                    Action::Finished { id, outcome }
+                }
             }
             FromWorker::SweepDone { id, point } => Action::SweepPoint { id, point },
-            FromWorker::Tried { id } => Action::AdviceProgress(id),
-            FromWorker::Recommended { id, recommendation } => {
+            FromWorker::BandDone {
+                id,
+                factor,
+                figures,
+            } => Action::BandPoint {
+                id,
+                factor,
+                figures,
+            },
+            FromWorker::Tried { id, tried } => Action::AdviceProgress { id, tried },
+            FromWorker::Advised { id, advised } => {
                 let asked = timing.borrow().asked.clone();
                 Action::AdviceDone {
                     id,
-                    answer: Rc::new((asked, *recommendation)),
+                    answer: Rc::new((asked, *advised)),
                 }
             }
             FromWorker::Failed { id, message } => {
@@ -92,29 +148,66 @@ fn spawn(runner: &RunnerRef, d: &UseReducerDispatcher<State>) -> Option<WorkerHo
     }
 }
 
-/// Sends `scenario` to the run worker as a new job. A worker busy with an
-/// older job is replaced, since its answer is no longer wanted.
+/// Sends `scenario` to the run worker as a new job, with live timelines.
+/// A worker busy with an older job is replaced, since its answer is no
+/// longer wanted; so are the band's workers (a new run, a new band).
 pub fn start_run(runner: &RunnerRef, d: &UseReducerDispatcher<State>, scenario: &Scenario) {
     if runner.borrow_mut().busy.take().is_some() {
         runner.borrow_mut().host = None;
     }
+    runner.borrow_mut().band_hosts.clear();
     if runner.borrow().host.is_none() {
-        let host = spawn(runner, d);
+        let host = spawn(runner, d, Role::Run);
         runner.borrow_mut().host = host;
     }
     let mut r = runner.borrow_mut();
-    r.next_id += 1;
-    let id = r.next_id;
-    r.sent_at_ms = browser::now_ms();
+    let id = r.new_id();
     r.busy = Some(id);
     if let Some(h) = &r.host {
         h.send(&ToWorker::Run {
             id,
             scenario: scenario.clone(),
+            live: true,
         });
     }
     drop(r);
     d.dispatch(Action::Started(id));
+}
+
+/// Runs A of a comparison in its own worker.
+pub fn start_pin(runner: &RunnerRef, d: &UseReducerDispatcher<State>, scenario: &Scenario) {
+    let host = spawn(runner, d, Role::Pin);
+    let id = runner.borrow_mut().new_id();
+    if let Some(h) = &host {
+        h.send(&ToWorker::Run {
+            id,
+            scenario: scenario.clone(),
+            live: false,
+        });
+    }
+    runner.borrow_mut().pin_host = host;
+    d.dispatch(Action::PinStarted(id));
+}
+
+/// Runs the sensitivity band of `scenario` (query times scaled) in the
+/// background.
+pub fn start_band(runner: &RunnerRef, d: &UseReducerDispatcher<State>, scenario: &Scenario) {
+    let hosts: Vec<WorkerHost> = (0..BAND_WORKERS)
+        .filter_map(|_| spawn(runner, d, Role::Other))
+        .collect();
+    if hosts.is_empty() {
+        return;
+    }
+    let id = runner.borrow_mut().new_id();
+    d.dispatch(Action::BandStarted(id));
+    for (i, &factor) in FACTORS.iter().enumerate() {
+        hosts[i % hosts.len()].send(&ToWorker::Band {
+            id,
+            factor,
+            scenario: scaled(scenario, factor),
+        });
+    }
+    runner.borrow_mut().band_hosts = hosts;
 }
 
 /// Stops the run worker (a fresh one starts with the next run).
@@ -126,57 +219,58 @@ pub fn cancel_run(runner: &RunnerRef, d: &UseReducerDispatcher<State>) {
     d.dispatch(Action::Cancelled);
 }
 
-/// Runs a sweep of pool size over fresh workers, points dealt round-robin.
-pub fn start_sweep(runner: &RunnerRef, d: &UseReducerDispatcher<State>, scenario: &Scenario) {
-    let jobs: Vec<(u32, Scenario)> = state::sweep_sizes(scenario)
+/// Runs a sweep of `knob` over fresh workers, points dealt round-robin.
+pub fn start_sweep(
+    runner: &RunnerRef,
+    d: &UseReducerDispatcher<State>,
+    scenario: &Scenario,
+    knob: Knob,
+) {
+    let jobs: Vec<(u32, Scenario)> = state::sweep_values(scenario, knob)
         .into_iter()
-        .filter_map(|n| {
-            poolcast::recommend::with_pool_size(scenario, n)
-                .ok()
-                .map(|s| (n, s))
-        })
+        .map(|n| (n, knob.set(scenario, n)))
+        .filter(|(_, s)| poolcast::validate(s, state::MAX_EVENTS).is_ok())
         .collect();
     let hosts: Vec<WorkerHost> = (0..sweep_workers())
-        .filter_map(|_| spawn(runner, d))
+        .filter_map(|_| spawn(runner, d, Role::Other))
         .collect();
     if hosts.is_empty() {
         return;
     }
-    let id = {
-        let mut r = runner.borrow_mut();
-        r.next_id += 1;
-        r.next_id
-    };
+    let id = runner.borrow_mut().new_id();
     d.dispatch(Action::SweepStarted {
         id,
         total: jobs.len(),
+        knob,
     });
     for (i, (n, s)) in jobs.into_iter().enumerate() {
         hosts[i % hosts.len()].send(&ToWorker::SweepPoint {
             id,
             value: f64::from(n),
             scenario: s,
+            knob: Some(knob),
         });
     }
     runner.borrow_mut().sweep_hosts = hosts;
 }
 
-/// Searches for the smallest pool meeting `slo` in its own worker.
+/// Searches for the smallest value of `knob` meeting `slo` in its own worker.
 pub fn start_advice(
     runner: &RunnerRef,
     d: &UseReducerDispatcher<State>,
     scenario: &Scenario,
+    knob: Knob,
     slo: Slo,
 ) {
-    let host = spawn(runner, d);
+    let host = spawn(runner, d, Role::Other);
     let mut r = runner.borrow_mut();
-    r.next_id += 1;
-    let id = r.next_id;
+    let id = r.new_id();
     r.asked = scenario.clone();
     if let Some(h) = &host {
-        h.send(&ToWorker::Recommend {
+        h.send(&ToWorker::Advise {
             id,
             scenario: scenario.clone(),
+            knob,
             slo,
         });
     }

@@ -1,20 +1,32 @@
 //! The page's one state and its reducer: every change the page makes goes
 //! through an [`Action`]. Pure, so it is tested natively; in the browser
 //! `impl Reducible` hands it to Yew's `use_reducer`.
+//!
+//! Besides the form and the last run it holds what version 2 adds: the
+//! service being edited, the run pinned as A for a comparison, the timeline
+//! of a run still going (live progress), the sensitivity band, and what a
+//! calibration paste measured.
 
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use poolcast::recommend::Recommendation;
+use poolcast::report::Timeline;
 use poolcast::sweep::SweepPoint;
 use poolcast::{Report, Scenario};
 
-use crate::edit::{self, Kind};
+use crate::advise::{Advised, Tried};
+use crate::budget::Knob;
+use crate::calibrate::Measured;
+use crate::edit::{self, Edit, Kind};
+use crate::figures::Figures;
+use crate::sensitivity::Band;
 
 /// Most events the page lets one run take (a few tens of seconds in wasm).
 pub const MAX_EVENTS: u64 = 200_000_000;
 /// Runs of at most this many events re-run by themselves after an edit.
 pub const AUTO_RUN_EVENTS: f64 = 3_000_000.0;
+/// Runs of at most this many events get a sensitivity band by themselves.
+pub const BAND_EVENTS: f64 = 20_000_000.0;
 
 /// What a form field holds while it is being typed in.
 #[derive(Debug, Clone, PartialEq)]
@@ -61,8 +73,9 @@ impl Notice {
 /// A finished run.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Outcome {
-    /// Its report (which holds the scenario it belongs to).
-    pub report: Report,
+    /// Its report (which holds the scenario it belongs to), shared with
+    /// the charts, which redraw only when it changes.
+    pub report: Rc<Report>,
     /// Wall-clock time the worker took, ms.
     pub elapsed_ms: f64,
     /// Wall-clock time from sending the job to receiving the report, ms.
@@ -83,6 +96,51 @@ pub enum Run {
     },
 }
 
+/// The part of a run simulated so far, drawn while it goes on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Partial {
+    /// The job it belongs to.
+    pub id: u64,
+    /// A report that holds only the scenario and the timeline so far.
+    pub report: Rc<Report>,
+    /// Simulated time done, 0 to 1.
+    pub fraction: f64,
+    /// Whether the run was cancelled (the partial charts stay).
+    pub cancelled: bool,
+}
+
+/// A report with only a scenario and a timeline, for drawing a run that is
+/// still going.
+pub fn partial_report(scenario: &Scenario, timeline: Timeline) -> Report {
+    Report {
+        scenario: scenario.clone(),
+        requests: Default::default(),
+        acquire: Default::default(),
+        latency_ms: Default::default(),
+        pool: Default::default(),
+        database: Default::default(),
+        throughput_per_s: 0.0,
+        timeline,
+        warnings: Vec::new(),
+        events: 0,
+        services: Vec::new(),
+        databases: Vec::new(),
+        proxy: None,
+        incidents: Vec::new(),
+    }
+}
+
+/// The run pinned as A in a comparison.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Pinned {
+    /// Its scenario.
+    pub scenario: Scenario,
+    /// Its result, once run.
+    pub outcome: Option<Rc<Outcome>>,
+    /// The job running it, if it runs.
+    pub job: Option<u64>,
+}
+
 /// A sweep of pool size in the calculator panel.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct SweepRun {
@@ -94,34 +152,52 @@ pub struct SweepRun {
     pub points: Vec<SweepPoint>,
     /// Whether it is still running.
     pub running: bool,
+    /// What is swept.
+    pub knob: Option<Knob>,
 }
 
-/// The calculator's pool-size recommendation.
+/// The calculator's recommendation.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Advice {
-    /// Job `id` is searching; `tried` sizes are done.
+    /// Job `id` is searching; `tried` values are done.
     Searching {
         /// Job id.
         id: u64,
-        /// Sizes simulated so far.
-        tried: usize,
+        /// Values simulated so far.
+        tried: Vec<Tried>,
     },
     /// The answer, for the scenario it was asked about.
-    Done(Rc<(Scenario, Recommendation)>),
+    Done(Rc<(Scenario, Advised)>),
     /// The search could not run.
     Failed(String),
+}
+
+/// What a pin of the form does when a scenario is loaded.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PinChange {
+    /// Leave A as it is (an import, a calibration).
+    Keep,
+    /// No comparison any more (a new example).
+    Clear,
+    /// Pin this scenario as A (a pair from the gallery, a compare link).
+    Set(Box<Scenario>),
 }
 
 /// The pool sizes a sweep tries: about 16 from 1 up to twice the current
 /// size or the database's share per pool, whichever is larger, plus those
 /// two sizes themselves.
 pub fn sweep_sizes(s: &Scenario) -> Vec<u32> {
-    let pools = s.pool_count().max(1);
-    let allowed = (u64::from(s.db_limit()) / pools).min(100_000) as u32;
-    let hi = (s.app().pool.max_size * 2).max(allowed).clamp(4, 200);
+    sweep_values(s, Knob::Service(0))
+}
+
+/// The values a sweep of `knob` tries (see [`sweep_sizes`]).
+pub fn sweep_values(s: &Scenario, knob: Knob) -> Vec<u32> {
+    let allowed = knob.allowed(s).min(100_000);
+    let current = knob.value(s);
+    let hi = (current * 2).max(allowed).clamp(4, 200);
     let step = hi.div_ceil(16);
     let mut sizes: Vec<u32> = (1..=hi).step_by(step as usize).collect();
-    sizes.extend([s.app().pool.max_size.min(hi), allowed.clamp(1, hi), hi]);
+    sizes.extend([current.min(hi), allowed.clamp(1, hi), hi]);
     sizes.sort_unstable();
     sizes.dedup();
     sizes
@@ -138,6 +214,10 @@ pub struct State {
     pub run: Run,
     /// The last finished run.
     pub outcome: Option<Rc<Outcome>>,
+    /// The run still going (or cancelled), drawn as far as it got.
+    pub partial: Option<Partial>,
+    /// A, when comparing.
+    pub pinned: Option<Pinned>,
     /// Messages for the person.
     pub notices: Vec<Notice>,
     /// Counts edits of the scenario, so effects can debounce on it.
@@ -146,6 +226,18 @@ pub struct State {
     pub sweep: Option<SweepRun>,
     /// The recommendation, if one was asked for.
     pub advice: Option<Advice>,
+    /// The service the form shows.
+    pub service: usize,
+    /// The service the cards show (`None`: all of them).
+    pub view: Option<usize>,
+    /// The sensitivity band of the last run.
+    pub band: Option<Band>,
+    /// What a calibration paste measured.
+    pub measured: Option<Measured>,
+    /// A form path to bring into view (a click on the topology).
+    pub focus: Option<(String, u64)>,
+    /// The scenario just loaded should run now, however large.
+    pub run_now: bool,
 }
 
 impl Default for State {
@@ -166,30 +258,33 @@ pub enum Action {
         /// The text typed.
         text: String,
     },
-    /// A distribution's kind was changed.
-    SetDistKind {
-        /// Dotted path of the distribution.
-        path: String,
-        /// One of [`edit::DIST_KINDS`].
-        kind: String,
-    },
-    /// The rate profile text was edited.
-    SetProfile(String),
+    /// A change of structure (services, blocks, events).
+    Edit(Edit),
+    /// The form shows service `0`.
+    SelectService(usize),
+    /// The cards show one service, or all.
+    View(Option<usize>),
     /// A new scenario replaces the form (preset, import, link).
     Load {
         /// The scenario.
         scenario: Box<Scenario>,
+        /// What happens to A.
+        pinned: PinChange,
         /// What to tell the person about it.
         notices: Vec<Notice>,
+        /// Run it at once, whatever its size (a link, a gallery entry).
+        run: bool,
     },
     /// Job `id` was sent to the worker.
     Started(u64),
-    /// Job progress.
+    /// Job progress, with the timeline so far when the worker sent it.
     Progress {
         /// Job id.
         id: u64,
         /// 0 to 1.
         fraction: f64,
+        /// The timeline simulated so far.
+        timeline: Option<Box<Timeline>>,
     },
     /// Job `id` finished.
     Finished {
@@ -211,12 +306,42 @@ pub enum Action {
     Notify(Notice),
     /// Hide the notices.
     Dismiss,
+    /// Pin the shown run as A.
+    Pin,
+    /// End the comparison.
+    Unpin,
+    /// A's run started as job `id`.
+    PinStarted(u64),
+    /// A's run finished.
+    PinFinished {
+        /// Job id.
+        id: u64,
+        /// The outcome.
+        outcome: Rc<Outcome>,
+    },
+    /// The band's runs started as job `id`.
+    BandStarted(u64),
+    /// One run of the band ended.
+    BandPoint {
+        /// Job id.
+        id: u64,
+        /// Query-time factor.
+        factor: f64,
+        /// Its figures.
+        figures: Figures,
+    },
+    /// A calibration paste measured this (or forget it).
+    Measured(Option<Measured>),
+    /// Bring a form path into view.
+    Focus(String),
     /// A sweep of `total` points started as job `id`.
     SweepStarted {
         /// Job id.
         id: u64,
         /// Points it will have.
         total: usize,
+        /// What is swept.
+        knob: Knob,
     },
     /// One sweep point arrived.
     SweepPoint {
@@ -229,14 +354,19 @@ pub enum Action {
     SweepCancelled,
     /// A recommendation search started as job `id`.
     AdviceStarted(u64),
-    /// The search simulated one more size.
-    AdviceProgress(u64),
+    /// The search simulated one more value.
+    AdviceProgress {
+        /// Job id.
+        id: u64,
+        /// What it found.
+        tried: Tried,
+    },
     /// The search ended.
     AdviceDone {
         /// Job id.
         id: u64,
         /// The scenario asked about and the answer.
-        answer: Rc<(Scenario, Recommendation)>,
+        answer: Rc<(Scenario, Advised)>,
     },
     /// The search was cancelled.
     AdviceCancelled,
@@ -250,10 +380,18 @@ impl State {
             drafts: BTreeMap::new(),
             run: Run::Idle,
             outcome: None,
+            partial: None,
+            pinned: None,
             notices: Vec::new(),
             edits: 0,
             sweep: None,
             advice: None,
+            service: 0,
+            view: None,
+            band: None,
+            measured: None,
+            focus: None,
+            run_now: false,
         }
     }
 
@@ -264,37 +402,90 @@ impl State {
                 let result = edit::set_text(&self.scenario, &path, kind, &text);
                 self.apply_edit(path, text, result);
             }
-            Action::SetDistKind { path, kind } => {
-                let current = if path.ends_with("hold_extra_ms") {
-                    self.scenario.app().workload.hold_extra_ms.clone()
-                } else {
-                    self.scenario.app().workload.query_ms.clone()
-                };
-                let d = edit::convert_dist(&current, &kind);
-                let value = serde_json::to_value(d).unwrap_or_default();
-                if let Ok(s) = edit::set_value(&self.scenario, &path, value) {
-                    let prefix = format!("{path}.");
-                    self.drafts.retain(|k, _| !k.starts_with(&prefix));
-                    self.scenario = s;
-                    self.edits += 1;
+            Action::Edit(e) => match edit::apply(&self.scenario, &e) {
+                Ok(s) => {
+                    if let Edit::SetProfile(i, text) = &e {
+                        let path = format!("services.{i}.workload.rate_profile");
+                        self.drafts.insert(
+                            path,
+                            Draft {
+                                text: text.clone(),
+                                error: None,
+                            },
+                        );
+                    } else {
+                        // Structure changed: typed text may belong elsewhere now.
+                        self.drafts.retain(|_, d| d.error.is_none());
+                        if edit::moves_services(&e) {
+                            self.drafts.retain(|k, _| !k.starts_with("services."));
+                        }
+                        if let Edit::SetDistKind { path, .. } = &e {
+                            let prefix = format!("{path}.");
+                            self.drafts.retain(|k, _| !k.starts_with(&prefix));
+                        }
+                    }
+                    match e {
+                        Edit::AddService | Edit::DuplicateService(_) => {
+                            self.service = s.services.len() - 1;
+                        }
+                        _ => {}
+                    }
+                    self.set_scenario(s);
                 }
+                Err(message) => match e {
+                    Edit::SetProfile(i, text) => {
+                        let path = format!("services.{i}.workload.rate_profile");
+                        self.drafts.insert(
+                            path,
+                            Draft {
+                                text,
+                                error: Some(message),
+                            },
+                        );
+                    }
+                    _ => self.notices = vec![Notice::new(Tone::Error, message)],
+                },
+            },
+            Action::SelectService(i) => {
+                self.service = i.min(self.scenario.services.len().saturating_sub(1));
             }
-            Action::SetProfile(text) => {
-                let result = edit::parse_profile(&text).map(|steps| {
-                    let mut s = self.scenario.clone();
-                    s.app_mut().workload.rate_profile = steps;
-                    s
-                });
-                self.apply_edit("workload.rate_profile".into(), text, result);
-            }
-            Action::Load { scenario, notices } => {
+            Action::View(v) => self.view = v,
+            Action::Load {
+                scenario,
+                pinned,
+                notices,
+                run,
+            } => {
+                self.run_now = run;
                 self.scenario = *scenario;
                 self.drafts.clear();
                 self.notices = notices;
                 self.edits += 1;
+                self.service = 0;
+                self.view = None;
+                self.band = None;
+                match pinned {
+                    PinChange::Keep => {}
+                    PinChange::Clear => self.pinned = None,
+                    PinChange::Set(a) => {
+                        self.pinned = Some(Pinned {
+                            scenario: *a,
+                            outcome: None,
+                            job: None,
+                        })
+                    }
+                }
             }
-            Action::Started(id) => self.run = Run::Running { id, progress: 0.0 },
-            Action::Progress { id, fraction } => {
+            Action::Started(id) => {
+                self.run = Run::Running { id, progress: 0.0 };
+                self.band = None;
+                self.run_now = false;
+            }
+            Action::Progress {
+                id,
+                fraction,
+                timeline,
+            } => {
                 if let Run::Running {
                     id: running,
                     progress,
@@ -302,23 +493,37 @@ impl State {
                     && *running == id
                 {
                     *progress = fraction;
+                    if let Some(t) = timeline {
+                        self.partial = Some(Partial {
+                            id,
+                            report: Rc::new(partial_report(&self.scenario, *t)),
+                            fraction,
+                            cancelled: false,
+                        });
+                    }
                 }
             }
             Action::Finished { id, outcome } => {
                 if self.is_running(id) {
                     self.run = Run::Idle;
                     self.outcome = Some(outcome);
+                    self.partial = None;
                 }
             }
             Action::Failed { id, message } => {
                 if self.is_running(id) {
                     self.run = Run::Idle;
+                    self.partial = None;
                     self.notices = vec![Notice::new(
                         Tone::Error,
                         format!("The run failed: {message}"),
                     )];
                 } else if self.advice_running(id) {
                     self.advice = Some(Advice::Failed(message));
+                } else if let Some(p) = self.pinned.as_mut().filter(|p| p.job == Some(id)) {
+                    p.job = None;
+                    self.notices =
+                        vec![Notice::new(Tone::Error, format!("Run A failed: {message}"))];
                 } else if let Some(sw) = self.sweep.as_mut().filter(|sw| sw.id == id && sw.running)
                 {
                     sw.running = false;
@@ -329,19 +534,85 @@ impl State {
                 }
             }
             Action::Cancelled => {
-                if self.run != Run::Idle {
+                if let Run::Running { id, progress } = self.run {
                     self.run = Run::Idle;
-                    self.notices = vec![Notice::new(Tone::Info, "Run cancelled.")];
+                    let kept = match self.partial.as_mut().filter(|p| p.id == id) {
+                        Some(p) => {
+                            p.cancelled = true;
+                            format!(
+                                " The charts keep the first {:.0} % of the run.",
+                                progress * 100.0
+                            )
+                        }
+                        None => String::new(),
+                    };
+                    self.notices = vec![Notice::new(Tone::Info, format!("Run cancelled.{kept}"))];
                 }
             }
             Action::Notify(n) => self.notices = vec![n],
             Action::Dismiss => self.notices.clear(),
-            Action::SweepStarted { id, total } => {
+            Action::Pin => {
+                if let Some(o) = self.outcome.clone() {
+                    self.pinned = Some(Pinned {
+                        scenario: o.report.scenario.clone(),
+                        outcome: Some(o),
+                        job: None,
+                    });
+                    self.notices = vec![Notice::new(
+                        Tone::Info,
+                        "Pinned this run as A. Change anything and run: the cards and charts \
+                         show A beside B, and Copy link carries both.",
+                    )];
+                }
+            }
+            Action::Unpin => self.pinned = None,
+            Action::PinStarted(id) => {
+                if let Some(p) = self.pinned.as_mut() {
+                    p.job = Some(id);
+                }
+            }
+            Action::PinFinished { id, outcome } => {
+                if let Some(p) = self.pinned.as_mut().filter(|p| p.job == Some(id)) {
+                    p.job = None;
+                    p.outcome = Some(outcome);
+                }
+            }
+            Action::BandStarted(id) => {
+                self.band = Some(Band {
+                    id,
+                    points: Vec::new(),
+                })
+            }
+            Action::BandPoint {
+                id,
+                factor,
+                figures,
+            } => {
+                if let Some(b) = self.band.as_mut().filter(|b| b.id == id) {
+                    b.points.retain(|(f, _)| *f != factor);
+                    b.points.push((factor, figures));
+                    b.points.sort_by(|x, y| x.0.total_cmp(&y.0));
+                }
+            }
+            Action::Measured(m) => self.measured = m,
+            Action::Focus(path) => {
+                if let Some(i) = path
+                    .strip_prefix("services.")
+                    .and_then(|r| r.split('.').next())
+                    .and_then(|n| n.parse::<usize>().ok())
+                {
+                    self.service = i.min(self.scenario.services.len().saturating_sub(1));
+                }
+                let n = self.focus.as_ref().map_or(0, |f| f.1) + 1;
+                self.focus = Some((path, n));
+            }
+            Action::SweepStarted { id, total, knob } => {
                 self.sweep = Some(SweepRun {
                     id,
                     total,
                     points: Vec::new(),
                     running: true,
+                    knob: Some(knob),
                 });
             }
             Action::SweepPoint { id, point } => {
@@ -356,12 +627,17 @@ impl State {
                     sw.running = false;
                 }
             }
-            Action::AdviceStarted(id) => self.advice = Some(Advice::Searching { id, tried: 0 }),
-            Action::AdviceProgress(id) => {
+            Action::AdviceStarted(id) => {
+                self.advice = Some(Advice::Searching {
+                    id,
+                    tried: Vec::new(),
+                })
+            }
+            Action::AdviceProgress { id, tried: t } => {
                 if let Some(Advice::Searching { id: running, tried }) = &mut self.advice
                     && *running == id
                 {
-                    *tried += 1;
+                    tried.push(t);
                 }
             }
             Action::AdviceDone { id, answer } => {
@@ -378,14 +654,24 @@ impl State {
         self
     }
 
+    fn set_scenario(&mut self, s: Scenario) {
+        if s != self.scenario {
+            self.scenario = s;
+            self.edits += 1;
+        }
+        self.service = self
+            .service
+            .min(self.scenario.services.len().saturating_sub(1));
+        if self.view.is_some_and(|v| v >= self.scenario.services.len()) {
+            self.view = None;
+        }
+    }
+
     fn apply_edit(&mut self, path: String, text: String, result: Result<Scenario, String>) {
         match result {
             Ok(s) => {
                 self.drafts.insert(path, Draft { text, error: None });
-                if s != self.scenario {
-                    self.scenario = s;
-                    self.edits += 1;
-                }
+                self.set_scenario(s);
             }
             Err(e) => {
                 self.drafts.insert(
@@ -407,8 +693,8 @@ impl State {
         matches!(self.run, Run::Running { id: running, .. } if running == id)
     }
 
-    /// Problems with the scenario, each naming its field: text that could
-    /// not be read, then what the core's validation says.
+    /// Problems with the scenario, each naming its field by its form path:
+    /// text that could not be read, then what the core's validation says.
     pub fn errors(&self) -> Vec<(String, String)> {
         let mut out: Vec<(String, String)> = self
             .drafts
@@ -416,7 +702,11 @@ impl State {
             .filter_map(|(k, d)| d.error.clone().map(|e| (k.clone(), e)))
             .collect();
         if let Err(e) = poolcast::validate(&self.scenario, MAX_EVENTS) {
-            out.extend(e.field_errors().into_iter().map(|f| (f.field, f.message)));
+            out.extend(
+                e.field_errors()
+                    .into_iter()
+                    .map(|f| (edit::form_path(&f.field), f.message)),
+            );
         }
         out
     }
@@ -436,6 +726,20 @@ impl State {
     /// Whether the scenario is small enough to re-run on every edit.
     pub fn small(&self) -> bool {
         poolcast::validate::estimate_events(&self.scenario) <= AUTO_RUN_EVENTS
+    }
+
+    /// Whether the last run should get its sensitivity band.
+    pub fn wants_band(&self) -> bool {
+        self.outcome
+            .as_ref()
+            .is_some_and(|o| poolcast::validate::estimate_events(&o.report.scenario) <= BAND_EVENTS)
+            && !self.stale()
+            && self.band.is_none()
+    }
+
+    /// A's result, when comparing and it has run.
+    pub fn a(&self) -> Option<&Rc<Outcome>> {
+        self.pinned.as_ref().and_then(|p| p.outcome.as_ref())
     }
 }
 
@@ -468,67 +772,105 @@ mod tests {
         }
     }
 
+    fn outcome(s: &Scenario) -> Rc<Outcome> {
+        Rc::new(Outcome {
+            report: Rc::new(poolcast::run(s).unwrap()),
+            elapsed_ms: 1.0,
+            roundtrip_ms: 2.0,
+        })
+    }
+
     #[test]
     fn edits_apply_and_keep_the_typed_text() {
-        let s = State::default().apply(set("pool.max_size", Kind::Int, "30"));
+        let s = State::default().apply(set("services.0.pool.max_size", Kind::Int, "30"));
         assert_eq!(s.scenario.app().pool.max_size, 30);
         assert_eq!(s.edits, 1);
-        assert_eq!(s.drafts["pool.max_size"].text, "30");
+        assert_eq!(s.drafts["services.0.pool.max_size"].text, "30");
         assert!(s.errors().is_empty());
     }
 
     #[test]
     fn unreadable_text_keeps_the_scenario_and_names_the_field() {
-        let s = State::default().apply(set("pool.max_size", Kind::Int, "lots"));
+        let s = State::default().apply(set("services.0.pool.max_size", Kind::Int, "lots"));
         assert_eq!(s.scenario.app().pool.max_size, 20);
         let errors = s.errors();
         assert_eq!(errors.len(), 1);
-        assert_eq!(errors[0].0, "pool.max_size");
+        assert_eq!(errors[0].0, "services.0.pool.max_size");
         assert!(!s.can_run());
     }
 
     #[test]
-    fn invalid_values_show_the_cores_field_errors() {
-        let s = State::default().apply(set("pool.min_idle", Kind::Int, "50"));
+    fn invalid_values_show_the_cores_field_errors_at_their_form_path() {
+        let s = State::default().apply(set("services.0.pool.min_idle", Kind::Int, "50"));
         let errors = s.errors();
         assert!(
             errors
                 .iter()
-                .any(|(f, m)| f == "pool.min_idle" && m.contains("max_size")),
+                .any(|(f, m)| f == "services.0.pool.min_idle" && m.contains("max_size")),
             "{errors:?}"
         );
+        let s = State::default()
+            .apply(Action::Edit(Edit::AddService))
+            .apply(set("services.1.pool.max_size", Kind::Int, "0"));
+        assert!(
+            s.errors()
+                .iter()
+                .any(|(f, _)| f == "services.1.pool.max_size"),
+            "{:?}",
+            s.errors()
+        );
+    }
+
+    #[test]
+    fn building_two_services_behind_a_proxy() {
+        let s = State::default()
+            .apply(Action::Edit(Edit::AddService))
+            .apply(Action::Edit(Edit::SetProxy(true)))
+            .apply(set("services.1.route", Kind::Text, "proxy"))
+            .apply(set("services.1.name", Kind::Text, "worker"))
+            .apply(set("proxy.default_pool_size", Kind::Int, "10"))
+            .apply(Action::Edit(Edit::AddEvent("db_restart".into())));
+        assert_eq!(s.service, 1, "a new service is shown");
+        assert!(s.errors().is_empty(), "{:?}", s.errors());
+        assert_eq!(s.scenario.services.len(), 2);
+        assert_eq!(s.scenario.proxy.unwrap().default_pool_size, 10);
+        assert_eq!(s.scenario.version, 2);
+        let s = s
+            .apply(Action::SelectService(0))
+            .apply(Action::Edit(Edit::RemoveService(1)));
+        assert_eq!(s.scenario.services.len(), 1);
+        assert_eq!(s.service, 0);
     }
 
     #[test]
     fn dist_kind_changes_clear_old_parameter_drafts() {
         let s = State::default()
-            .apply(set("workload.query_ms.p50", Kind::Float, "x"))
-            .apply(Action::SetDistKind {
-                path: "workload.query_ms".into(),
+            .apply(set("services.0.workload.query_ms.p50", Kind::Float, "x"))
+            .apply(Action::Edit(Edit::SetDistKind {
+                path: "services.0.workload.query_ms".into(),
                 kind: "exponential".into(),
-            });
+            }));
         assert_eq!(
             edit::dist_kind(&s.scenario.app().workload.query_ms),
             "exponential"
         );
         assert!(s.drafts.is_empty());
-        let s = s.apply(Action::SetProfile("10:800, 20:400".into()));
+        let s = s.apply(Action::Edit(Edit::SetProfile(0, "10:800, 20:400".into())));
+        assert_eq!(s.scenario.app().workload.rate_profile.len(), 2);
+        let s = s.apply(Action::Edit(Edit::SetProfile(0, "10".into())));
+        assert!(s.drafts["services.0.workload.rate_profile"].error.is_some());
         assert_eq!(s.scenario.app().workload.rate_profile.len(), 2);
     }
 
     #[test]
     fn results_belong_to_their_job_and_go_stale_on_edit() {
-        let report = poolcast::run(&tiny()).unwrap();
-        let outcome = Rc::new(Outcome {
-            report,
-            elapsed_ms: 1.0,
-            roundtrip_ms: 2.0,
-        });
+        let outcome = outcome(&tiny());
         let s = State::with_scenario(tiny())
             .apply(Action::Started(1))
             .apply(Action::Progress {
                 id: 1,
                 fraction: 0.5,
+                timeline: None,
             });
         assert_eq!(
             s.run,
@@ -545,7 +887,7 @@ mod tests {
         let s = s.apply(Action::Finished { id: 1, outcome });
         assert_eq!(s.run, Run::Idle);
         assert!(!s.stale());
-        let s = s.apply(set("fleet.instances", Kind::Int, "5"));
+        let s = s.apply(set("services.0.instances", Kind::Int, "5"));
         assert!(s.stale());
         let s = s.apply(Action::Started(3)).apply(Action::Cancelled);
         assert_eq!(s.run, Run::Idle);
@@ -553,14 +895,145 @@ mod tests {
     }
 
     #[test]
-    fn load_replaces_the_form_and_says_why() {
-        let p = crate::presets::by_id("serverless").unwrap();
+    fn live_progress_keeps_the_partial_timeline_and_cancel_keeps_it() {
+        let s = tiny();
+        let mut sim = poolcast::Sim::new(&s);
+        sim.step(3000);
+        let timeline = sim.partial_timeline();
+        let buckets = timeline.series.busy.len();
+        assert!(buckets > 0);
+        let st = State::with_scenario(s.clone())
+            .apply(Action::Started(5))
+            .apply(Action::Progress {
+                id: 5,
+                fraction: 0.4,
+                timeline: Some(Box::new(timeline.clone())),
+            });
+        let p = st.partial.clone().unwrap();
+        assert_eq!(p.report.timeline.series.busy.len(), buckets);
+        assert_eq!(p.report.scenario, s);
+        let stale = st.clone().apply(Action::Progress {
+            id: 4,
+            fraction: 0.9,
+            timeline: Some(Box::new(timeline)),
+        });
+        assert_eq!(
+            stale.partial.unwrap().fraction,
+            0.4,
+            "another job's progress is ignored"
+        );
+        let cancelled = st.clone().apply(Action::Cancelled);
+        let kept = cancelled.partial.clone().unwrap();
+        assert!(kept.cancelled);
+        assert!(cancelled.notices[0].text.contains("keep the first 40 %"));
+        let done = st.apply(Action::Finished {
+            id: 5,
+            outcome: outcome(&s),
+        });
+        assert!(done.partial.is_none());
+    }
+
+    #[test]
+    fn compare_pins_a_and_runs_it_when_loaded_from_a_link() {
+        let a = tiny();
+        let s = State::with_scenario(a.clone())
+            .apply(Action::Started(1))
+            .apply(Action::Finished {
+                id: 1,
+                outcome: outcome(&a),
+            })
+            .apply(Action::Pin);
+        assert_eq!(s.pinned.as_ref().unwrap().scenario, a);
+        assert!(s.a().is_some());
+        let s = s.apply(set("services.0.pool.max_size", Kind::Int, "5"));
+        assert!(s.a().is_some(), "A stays while B changes");
+        assert_ne!(s.scenario, a);
+        let s = s.apply(Action::Unpin);
+        assert!(s.pinned.is_none());
+        // From a link: A is pinned before it has run.
+        let b = edit::apply(&a, &Edit::SetProxy(true)).unwrap();
+        let s = State::default().apply(Action::Load {
+            scenario: Box::new(b.clone()),
+            pinned: PinChange::Set(Box::new(a.clone())),
+            notices: vec![],
+            run: true,
+        });
+        assert!(s.pinned.is_some() && s.a().is_none());
+        let s = s.apply(Action::PinStarted(9)).apply(Action::PinFinished {
+            id: 9,
+            outcome: outcome(&a),
+        });
+        assert!(s.a().is_some());
+        let s = s.apply(Action::Load {
+            scenario: Box::new(b),
+            pinned: PinChange::Keep,
+            notices: vec![],
+            run: true,
+        });
+        assert!(s.a().is_some(), "an import keeps A");
+        let s = s.apply(Action::Load {
+            scenario: Box::new(a),
+            pinned: PinChange::Clear,
+            notices: vec![],
+            run: true,
+        });
+        assert!(s.pinned.is_none());
+    }
+
+    #[test]
+    fn the_band_collects_its_points_for_its_job() {
+        let f = crate::figures::Figures::of(&outcome(&tiny()).report);
         let s = State::default()
-            .apply(set("pool.max_size", Kind::Int, "oops"))
+            .apply(Action::BandStarted(3))
+            .apply(Action::BandPoint {
+                id: 3,
+                factor: 1.1,
+                figures: f,
+            })
+            .apply(Action::BandPoint {
+                id: 2,
+                factor: 0.9,
+                figures: f,
+            })
+            .apply(Action::BandPoint {
+                id: 3,
+                factor: 0.9,
+                figures: f,
+            });
+        let b = s.band.clone().unwrap();
+        assert_eq!(b.points.len(), 2);
+        assert_eq!(b.points[0].0, 0.9);
+        assert!(!b.complete());
+        let s = s.apply(Action::Started(4));
+        assert!(s.band.is_none(), "a new run, a new band");
+    }
+
+    #[test]
+    fn a_click_on_the_topology_focuses_the_service_and_its_field() {
+        let s = State::default()
+            .apply(Action::Edit(Edit::AddService))
+            .apply(Action::SelectService(0))
+            .apply(Action::Focus("services.1.pool.max_size".into()));
+        assert_eq!(s.service, 1);
+        assert_eq!(s.focus.as_ref().unwrap().0, "services.1.pool.max_size");
+        let again = s.apply(Action::Focus("services.1.pool.max_size".into()));
+        assert_eq!(again.focus.unwrap().1, 2, "a second click focuses again");
+    }
+
+    #[test]
+    fn load_replaces_the_form_and_says_why() {
+        let p = crate::presets::by_id("oversized").unwrap();
+        let s = State::default()
+            .apply(set("services.0.pool.max_size", Kind::Int, "oops"))
             .apply(Action::Load {
                 scenario: Box::new(p.scenario.clone()),
+                pinned: PinChange::Clear,
                 notices: vec![Notice::new(Tone::Info, p.source)],
+                run: true,
             });
+        assert!(s.run_now);
+        let s = s.apply(Action::Started(1));
+        assert!(!s.run_now);
         assert_eq!(s.scenario, p.scenario);
         assert!(s.drafts.is_empty());
         assert_eq!(s.notices.len(), 1);
@@ -578,6 +1051,9 @@ mod tests {
         let mut one = Scenario::default();
         one.app_mut().instances = 200;
         assert!(sweep_sizes(&one).iter().all(|n| (1..=200).contains(n)));
+        let mega = crate::presets::by_id("mega-directory").unwrap().scenario;
+        let proxy = sweep_values(&mega, Knob::Proxy);
+        assert!(proxy.contains(&20) && proxy.contains(&67), "{proxy:?}");
     }
 
     #[test]
@@ -588,16 +1064,24 @@ mod tests {
             max_timeout_fraction: None,
             max_failure_fraction: None,
         };
-        let rec = poolcast::recommend::recommend(&s, &slo, u64::MAX).unwrap();
-        let answer = Rc::new((s.clone(), rec));
+        let adv = crate::advise::advise(
+            &s,
+            Knob::Service(0),
+            &slo,
+            &mut crate::advise::simulate,
+            &mut |_| {},
+        )
+        .unwrap();
+        let answer = Rc::new((s.clone(), adv));
+        let t = answer.1.tried[0];
         let st = State::with_scenario(s)
             .apply(Action::AdviceStarted(4))
-            .apply(Action::AdviceProgress(4))
+            .apply(Action::AdviceProgress { id: 4, tried: t })
             .apply(Action::AdviceDone {
                 id: 3,
                 answer: answer.clone(),
             });
-        assert_eq!(st.advice, Some(Advice::Searching { id: 4, tried: 1 }));
+        assert!(matches!(&st.advice, Some(Advice::Searching { id: 4, tried }) if tried.len() == 1));
         let st = st.apply(Action::AdviceDone {
             id: 4,
             answer: answer.clone(),
@@ -614,7 +1098,11 @@ mod tests {
         let r = poolcast::run(&tiny()).unwrap();
         let pt = |v| poolcast::sweep::SweepPoint::from_report(v, &r);
         let s = State::default()
-            .apply(Action::SweepStarted { id: 7, total: 2 })
+            .apply(Action::SweepStarted {
+                id: 7,
+                total: 2,
+                knob: Knob::Service(0),
+            })
             .apply(Action::SweepPoint {
                 id: 7,
                 point: pt(20.0),

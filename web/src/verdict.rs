@@ -1,7 +1,12 @@
 //! The words the page puts first: a verdict sentence for a report, and the
-//! number formats of the summary cards.
+//! number formats of the summary cards. A failing run names its main cause,
+//! the service it hits, and the fix; a run that recovers slowly from an
+//! incident says so.
 
 use poolcast::Report;
+use poolcast::report::Incident;
+
+use crate::budget::budgets;
 
 /// How the verdict should look.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -28,31 +33,164 @@ impl Level {
 /// p99 acquire wait above which a run is called slow, ms.
 const SLOW_P99_MS: f64 = 100.0;
 
+/// A failure cause in words.
+pub fn cause_words(cause: &str) -> &'static str {
+    match cause {
+        "pool_timeout" => "pool timeouts (P2024)",
+        "too_many_clients" => "too many clients (53300)",
+        "statement_timeout" => "statement timeouts",
+        "max_client_conn" => "refused by the proxy (max_client_conn)",
+        "query_wait_timeout" => "query_wait_timeout at the proxy",
+        "throttled" => "throttled functions",
+        "db_unavailable" => "database unavailable",
+        "connection_lost" => "connections lost",
+        "transaction_start_timeout" => "transaction start timeouts (maxWait)",
+        "transaction_timeout" => "transaction timeouts",
+        "idle_in_transaction" => "idle-in-transaction terminations",
+        "breaker_open" => "shed by the circuit breaker",
+        _ => "other failures",
+    }
+}
+
+/// What to change when requests fail with `cause`.
+pub fn cause_fix(cause: &str, r: &Report) -> String {
+    match cause {
+        "pool_timeout" => "give the pools more connections (within the database's limit), or \
+                           shorten queries"
+            .into(),
+        "too_many_clients" => {
+            let over: Vec<String> = budgets(&r.scenario)
+                .iter()
+                .filter(|b| b.total > b.limit)
+                .map(|b| format!("{} {} of {}", b.database, b.total, b.limit))
+                .collect();
+            let can = if over.is_empty() {
+                String::new()
+            } else {
+                format!(" (they can open {})", over.join(", "))
+            };
+            format!(
+                "keep the connections the services can open under the database's limit{can}: \
+                 lower pool sizes or instances, or route them through PgBouncer"
+            )
+        }
+        "max_client_conn" => "raise proxy.max_client_conn, or lower the app pools".into(),
+        "query_wait_timeout" => "raise proxy.default_pool_size (within the database's limit), \
+                                 or shorten queries"
+            .into(),
+        "throttled" => "raise serverless.max_concurrency, or shorten the requests".into(),
+        "db_unavailable" | "connection_lost" => "a database was down: retry these causes with \
+                                                 backoff and jitter, or send reads to a replica"
+            .into(),
+        "statement_timeout" => "find the slow queries, or raise statement_timeout".into(),
+        "transaction_start_timeout" => {
+            "give transactions more connections, or raise maxWait".into()
+        }
+        "transaction_timeout" | "idle_in_transaction" => "move slow work (external calls) out \
+                                                          of the transaction"
+            .into(),
+        "breaker_open" => "the breaker shed load while the database failed; shorten \
+                           breaker.open_s if it stays open after recovery"
+            .into(),
+        _ => "see the warnings below".into(),
+    }
+}
+
+/// Causes by count, largest first.
+fn causes(r: &Report) -> Vec<(String, u64)> {
+    let mut v: Vec<(String, u64)> = r
+        .requests
+        .failed_by_cause
+        .iter()
+        .map(|(k, n)| (k.clone(), *n))
+        .collect();
+    if v.is_empty() && r.requests.timed_out > 0 {
+        v.push(("pool_timeout".into(), r.requests.timed_out));
+    }
+    if v.iter().map(|(_, n)| n).sum::<u64>() < r.requests.timed_out + r.requests.failed {
+        let rest = r.requests.timed_out + r.requests.failed - v.iter().map(|(_, n)| n).sum::<u64>();
+        v.push(("other".into(), rest));
+    }
+    v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    v
+}
+
+/// The service that fails most, when there are several: "(functions: 97 %)".
+fn worst_service(r: &Report) -> Option<String> {
+    if r.services.len() < 2 {
+        return None;
+    }
+    r.services
+        .iter()
+        .map(|s| {
+            let arrived = s.requests.arrived.max(1) as f64;
+            (
+                s.name.as_str(),
+                (s.requests.failed + s.requests.timed_out) as f64 / arrived,
+            )
+        })
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .map(|(name, f)| format!("{name} loses {}", fmt_pct(f)))
+}
+
+/// An incident that took much longer to recover than it lasted.
+fn slow_recovery(i: &Incident, r: &Report) -> Option<String> {
+    let lasted = (i.end_s - i.at_s).max(0.0);
+    let label = r
+        .timeline
+        .events
+        .iter()
+        .find(|m| m.at_s == i.at_s)
+        .map_or(i.kind.clone(), |m| m.label.clone());
+    match i.recovery_s {
+        None => Some(format!(
+            "It never recovered from the {label} at {} s before the run ended.",
+            i.at_s
+        )),
+        Some(rec) if rec >= 10.0 && rec > 2.0 * lasted => Some(format!(
+            "It took {rec:.0} s to recover after the {label} at {} s ended (it lasted {lasted:.0} \
+             s): retries or a backlog kept it overloaded.",
+            i.at_s
+        )),
+        _ => None,
+    }
+}
+
 /// The verdict sentence for `r`.
 pub fn verdict(r: &Report) -> (Level, String) {
-    let s = &r.scenario;
-    let fleet = s.pool_count() * u64::from(s.app().pool.max_size);
-    let limit = s.db_limit();
     let arrived = r.requests.arrived.max(1) as f64;
-    let failed = r.requests.failed as f64 / arrived;
     let p99 = fmt_ms(r.acquire.wait_ms.p99);
     let first_warning = r.warnings.first().cloned();
-    if r.requests.timed_out > 0 || r.requests.failed > 0 {
+    let incident = r.incidents.iter().find_map(|i| slow_recovery(i, r));
+    let lost = r.requests.timed_out + r.requests.failed;
+    if lost > 0 {
+        let list = causes(r);
+        let shares: Vec<String> = list
+            .iter()
+            .take(3)
+            .map(|(c, n)| format!("{} {}", cause_words(c), fmt_pct(*n as f64 / arrived)))
+            .collect();
         let mut text = format!(
-            "Unsafe: {} of requests timed out waiting for a connection and {} failed",
-            fmt_pct(r.acquire.timeout_fraction),
-            fmt_pct(failed)
+            "Unsafe: {} of requests failed ({})",
+            fmt_pct(lost as f64 / arrived),
+            shares.join(", ")
         );
-        if r.database.too_many_clients > 0 {
-            text.push_str(&format!(
-                " ({} connection opens refused: too many clients)",
-                r.database.too_many_clients
-            ));
+        if let Some(w) = worst_service(r) {
+            text.push_str(&format!("; {w}"));
         }
         text.push('.');
-        if let Some(w) = first_warning {
+        if let Some((top, _)) = list.first() {
+            text.push_str(&format!(" Fix: {}.", cause_fix(top, r)));
+        }
+        if let Some(i) = incident {
             text.push(' ');
-            text.push_str(&w);
+            text.push_str(&i);
+        }
+        if r.requests.amplification > 1.2 {
+            text.push_str(&format!(
+                " Retries multiplied the attempts by {:.2}.",
+                r.requests.amplification
+            ));
         }
         return (Level::Bad, text);
     }
@@ -69,11 +207,15 @@ pub fn verdict(r: &Report) -> (Level, String) {
             ),
         );
     }
+    if let Some(i) = incident {
+        return (Level::Warn, format!("Slow to recover: {i}"));
+    }
     if r.acquire.wait_ms.p99 > SLOW_P99_MS {
         let advice = if r.warnings.is_empty() {
             format!(
-                "raise pool.max_size (the fleet can open {fleet} of {limit} allowed connections) \
-                 or shorten queries."
+                "raise pool.max_size (the fleet can open {} allowed connections) or shorten \
+                 queries.",
+                budget_phrase(r)
             )
         } else {
             "the warnings below say what to change.".to_string()
@@ -83,16 +225,41 @@ pub fn verdict(r: &Report) -> (Level, String) {
             format!("Slow: p99 wait for a connection is {p99}, no timeouts yet; {advice}"),
         );
     }
+    if let Some(px) = &r.proxy
+        && px.wait_ms.p99 > SLOW_P99_MS
+    {
+        return (
+            Level::Warn,
+            format!(
+                "Slow at the proxy: p99 wait for a server connection is {}; raise \
+                 proxy.default_pool_size (within the database's limit) or shorten queries.",
+                fmt_ms(px.wait_ms.p99)
+            ),
+        );
+    }
     if let Some(w) = first_warning {
         return (Level::Warn, format!("Works, but: {w}"));
     }
     (
         Level::Safe,
         format!(
-            "Safe: p99 wait {p99}, no timeouts; the fleet can open {fleet} of {limit} allowed \
-             connections."
+            "Safe: p99 wait {p99}, no failures; the fleet can open {} allowed connections.",
+            budget_phrase(r)
         ),
     )
+}
+
+/// "80 of 97" for one database, "primary 40 of 97, replica:1 40 of 97" for more.
+fn budget_phrase(r: &Report) -> String {
+    let b = budgets(&r.scenario);
+    match b.as_slice() {
+        [one] => format!("{} of {}", one.total, one.limit),
+        many => many
+            .iter()
+            .map(|x| format!("{} {} of {}", x.database, x.total, x.limit))
+            .collect::<Vec<_>>()
+            .join(", "),
+    }
 }
 
 /// A duration in ms, with a unit that suits it.
@@ -138,6 +305,16 @@ mod tests {
         poolcast::run(&s).unwrap()
     }
 
+    fn gallery(id: &str, before: bool) -> Report {
+        let p = crate::presets::by_id(id).unwrap();
+        let s = if before {
+            p.before.unwrap()
+        } else {
+            p.scenario
+        };
+        poolcast::run(&s).unwrap()
+    }
+
     #[test]
     fn a_comfortable_fleet_is_safe() {
         let (level, text) = verdict(&small(|s| s.app_mut().instances = 2));
@@ -161,7 +338,7 @@ mod tests {
     }
 
     #[test]
-    fn timeouts_make_it_unsafe() {
+    fn timeouts_make_it_unsafe_and_name_the_fix() {
         let r = small(|s| {
             s.app_mut().instances = 1;
             s.app_mut().pool.max_size = 2;
@@ -170,6 +347,36 @@ mod tests {
         let (level, text) = verdict(&r);
         assert_eq!(level, Level::Bad, "{text}");
         assert!(text.starts_with("Unsafe"), "{text}");
+        assert!(
+            text.contains("pool timeouts") && text.contains("Fix: give the pools"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn serverless_without_a_proxy_names_the_service_and_pgbouncer() {
+        let (level, text) = verdict(&gallery("mega-directory", true));
+        assert_eq!(level, Level::Bad, "{text}");
+        assert!(text.contains("too many clients"), "{text}");
+        assert!(text.contains("functions loses"), "{text}");
+        assert!(
+            text.contains("PgBouncer") && text.contains("primary 1030 of 97"),
+            "{text}"
+        );
+        let (level, text) = verdict(&gallery("mega-directory", false));
+        assert_eq!(level, Level::Safe, "{text}");
+        assert!(text.contains("50 of 97"), "{text}");
+    }
+
+    #[test]
+    fn a_slow_recovery_is_called_out() {
+        let (level, text) = verdict(&gallery("retry-storm", true));
+        assert_eq!(level, Level::Bad, "{text}");
+        assert!(
+            text.contains("to recover after the primary restarts"),
+            "{text}"
+        );
+        assert!(text.contains("Retries multiplied"), "{text}");
     }
 
     #[test]

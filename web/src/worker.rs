@@ -1,18 +1,22 @@
 //! Inside the Web Worker: take one job at a time, step the simulation in
-//! chunks and post progress (at most every 50 ms) and the result. A run
-//! cannot be interrupted from inside; the page cancels by terminating the
-//! worker and starting a fresh one.
+//! chunks and post progress (at most every 50 ms; with the timeline so far
+//! at most every 250 ms, for live charts) and the result. A run cannot be
+//! interrupted from inside; the page cancels by terminating the worker and
+//! starting a fresh one.
 
-use poolcast::recommend::recommend_with_progress;
 use poolcast::sweep::SweepPoint;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 
+use crate::advise::{advise, judge};
+use crate::figures::Figures;
 use crate::proto::{FromWorker, ToWorker, run_stepped};
 
 /// Least time between two progress messages, ms.
 const PROGRESS_EVERY_MS: f64 = 50.0;
+/// Least time between two partial timelines, ms.
+const TIMELINE_EVERY_MS: f64 = 250.0;
 
 /// Installs the message handler and tells the page the worker is ready.
 pub fn start() {
@@ -42,48 +46,101 @@ fn handle(scope: &DedicatedWorkerGlobalScope, text: &str) {
             return post(scope, &FromWorker::Failed { id: 0, message });
         }
     };
-    let (id, scenario, sweep_value) = match job {
-        ToWorker::Run { id, scenario } => (id, scenario, None),
+    let msg = match job {
+        ToWorker::Run { id, scenario, live } => run(scope, id, &scenario, live),
         ToWorker::SweepPoint {
             id,
             value,
             scenario,
-        } => (id, scenario, Some(value)),
-        ToWorker::Recommend { id, scenario, slo } => {
-            let mut tried = |_: &SweepPoint| post(scope, &FromWorker::Tried { id });
-            let msg = match recommend_with_progress(&scenario, &slo, u64::MAX, &mut tried) {
-                Ok(r) => FromWorker::Recommended {
-                    id,
-                    recommendation: Box::new(r),
-                },
-                Err(e) => FromWorker::Failed {
-                    id,
-                    message: e.to_string(),
-                },
+            knob,
+        } => match run_stepped(&scenario, |_| {}) {
+            Ok(report) => {
+                let mut point = SweepPoint::from_report(value, &report);
+                if let Some(k) = knob {
+                    // The wait the knob acts on: its service's, or the proxy's.
+                    let j = judge(
+                        &report,
+                        k,
+                        &poolcast::recommend::Slo {
+                            max_p99_wait_ms: f64::INFINITY,
+                            max_timeout_fraction: None,
+                            max_failure_fraction: None,
+                        },
+                    );
+                    point.p99_wait_ms = j.p99_wait_ms;
+                }
+                FromWorker::SweepDone { id, point }
+            }
+            Err(message) => FromWorker::Failed { id, message },
+        },
+        ToWorker::Band {
+            id,
+            factor,
+            scenario,
+        } => match run_stepped(&scenario, |_| {}) {
+            Ok(report) => FromWorker::BandDone {
+                id,
+                factor,
+                figures: Figures::of(&report),
+            },
+            Err(message) => FromWorker::Failed { id, message },
+        },
+        ToWorker::Advise {
+            id,
+            scenario,
+            knob,
+            slo,
+        } => {
+            let mut simulate = |s: &poolcast::Scenario| run_stepped(s, |_| {});
+            let mut tried = |t: &crate::advise::Tried| {
+                post(scope, &FromWorker::Tried { id, tried: *t });
             };
-            return post(scope, &msg);
+            match advise(&scenario, knob, &slo, &mut simulate, &mut tried) {
+                Ok(a) => FromWorker::Advised {
+                    id,
+                    advised: Box::new(a),
+                },
+                Err(message) => FromWorker::Failed { id, message },
+            }
         }
     };
+    post(scope, &msg);
+}
+
+/// Runs one scenario, posting progress (and the timeline so far if `live`).
+fn run(
+    scope: &DedicatedWorkerGlobalScope,
+    id: u64,
+    scenario: &poolcast::Scenario,
+    live: bool,
+) -> FromWorker {
     let t0 = js_sys::Date::now();
-    let mut last = t0;
-    let result = run_stepped(&scenario, |fraction| {
+    let (mut last, mut last_timeline) = (t0, t0);
+    let result = run_stepped(scenario, |sim| {
         let now = js_sys::Date::now();
-        if sweep_value.is_none() && now - last >= PROGRESS_EVERY_MS {
-            last = now;
-            post(scope, &FromWorker::Progress { id, fraction });
+        if now - last < PROGRESS_EVERY_MS {
+            return;
         }
+        last = now;
+        let timeline = (live && now - last_timeline >= TIMELINE_EVERY_MS).then(|| {
+            last_timeline = now;
+            Box::new(sim.partial_timeline())
+        });
+        post(
+            scope,
+            &FromWorker::Progress {
+                id,
+                fraction: sim.progress(),
+                timeline,
+            },
+        );
     });
-    let msg = match (result, sweep_value) {
-        (Ok(report), None) => FromWorker::Done {
+    match result {
+        Ok(report) => FromWorker::Done {
             id,
             report: Box::new(report),
             elapsed_ms: js_sys::Date::now() - t0,
         },
-        (Ok(report), Some(value)) => FromWorker::SweepDone {
-            id,
-            point: SweepPoint::from_report(value, &report),
-        },
-        (Err(message), _) => FromWorker::Failed { id, message },
-    };
-    post(scope, &msg);
+        Err(message) => FromWorker::Failed { id, message },
+    }
 }

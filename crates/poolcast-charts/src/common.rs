@@ -130,8 +130,9 @@ pub fn dashed<DB: DrawingBackend, X: Ranged<ValueType = f64>, Y: Ranged<ValueTyp
 }
 
 /// The time axis every time chart shares: seconds from the start of the run,
-/// warmup included, so the charts line up when stacked.
-#[derive(Debug, Clone, Copy)]
+/// warmup included, so the charts line up when stacked; the timed events
+/// are shaded on it.
+#[derive(Debug, Clone)]
 pub struct TimeAxis {
     /// End of the axis, s.
     pub end_s: f64,
@@ -139,9 +140,29 @@ pub struct TimeAxis {
     pub bucket_s: f64,
     /// End of the warmup, s.
     pub warmup_s: f64,
+    /// Timed events: (start, end) in s; a moment has end = start.
+    pub events: Vec<(f64, f64)>,
 }
 
 impl TimeAxis {
+    /// The axis of B's timeline, long enough for A's too when comparing.
+    pub fn of_pair(b: &Report, a: Option<&Report>) -> TimeAxis {
+        let mut axis = TimeAxis::of(b);
+        if let Some(a) = a {
+            let other = TimeAxis::of(a);
+            axis.end_s = axis.end_s.max(other.end_s);
+        }
+        axis
+    }
+
+    /// A's buckets drawn on this axis: A's own bucket width.
+    pub fn for_a(&self, a: &Report) -> TimeAxis {
+        TimeAxis {
+            end_s: self.end_s,
+            ..TimeAxis::of(a)
+        }
+    }
+
     /// The axis of `report`'s timeline.
     pub fn of(report: &Report) -> TimeAxis {
         let s = &report.scenario;
@@ -165,10 +186,23 @@ impl TimeAxis {
         } else {
             0.0
         };
+        let events = report
+            .timeline
+            .events
+            .iter()
+            .filter(|m| m.at_s.is_finite() && m.end_s.is_finite())
+            .map(|m| {
+                (
+                    m.at_s.clamp(0.0, end_s),
+                    m.end_s.clamp(m.at_s.clamp(0.0, end_s), end_s),
+                )
+            })
+            .collect();
         TimeAxis {
             end_s,
             bucket_s,
             warmup_s,
+            events,
         }
     }
 
@@ -213,6 +247,27 @@ impl TimeAxis {
             let label = EmptyElement::at((0.0, y.end))
                 + Text::new("warmup", (4, 4), note_font(palette::FAILURES));
             chart.draw_series(std::iter::once(label))?;
+        }
+        self.shade_events(chart, y)
+    }
+
+    /// The timed events on a chart: each window shaded, each start a line.
+    pub fn shade_events<DB: DrawingBackend>(
+        &self,
+        chart: &mut Chart2d<'_, DB>,
+        y: Range<f64>,
+    ) -> DrawResult<(), DB> {
+        for &(at, end) in &self.events {
+            if end > at {
+                chart.draw_series(std::iter::once(Rectangle::new(
+                    [(at, y.start), (end, y.end)],
+                    palette::EVENT_WINDOW.mix(0.7).filled(),
+                )))?;
+            }
+            chart.draw_series(std::iter::once(PathElement::new(
+                [(at, y.start), (at, y.end)],
+                palette::EVENT.stroke_width(1),
+            )))?;
         }
         Ok(())
     }

@@ -28,6 +28,56 @@ pub const P95: RGBColor = RGBColor(0xCC, 0x79, 0xA7);
 pub const P99: RGBColor = RGBColor(0x33, 0x22, 0x88);
 /// Shading of the warmup, which is not measured.
 pub const WARMUP: RGBColor = RGBColor(0xE4, 0xE4, 0xE4);
+/// Timed events: the shading of their window and the line at their start.
+pub const EVENT: RGBColor = RGBColor(0xCC, 0x33, 0x11);
+/// Shading of a timed event's window (a pale [`EVENT`]).
+pub const EVENT_WINDOW: RGBColor = RGBColor(0xFB, 0xE3, 0xDC);
+/// Retries started.
+pub const RETRIES: RGBColor = RGBColor(0xAA, 0x44, 0x99);
+/// Attempts per request (retry amplification).
+pub const AMPLIFICATION: RGBColor = RGBColor(0x44, 0x77, 0xAA);
+/// Live instances of every service.
+pub const INSTANCES: RGBColor = RGBColor(0x11, 0x77, 0x33);
+/// Clients waiting at the proxy for a server connection.
+pub const PROXY_WAITING: RGBColor = RGBColor(0x88, 0x22, 0x55);
+/// Boxes of the topology, and text on them.
+pub const BOX: RGBColor = RGBColor(0xF3, 0xF5, 0xF7);
+/// A part of the topology that hit its limit.
+pub const OVER: RGBColor = RGBColor(0xB3, 0x26, 0x1E);
+
+/// Connections of database `db` (0 the primary, then the replicas): the
+/// primary in [`DB_CONNECTIONS`], replicas in lighter purples.
+pub fn database(db: usize) -> RGBColor {
+    const REPLICAS: [RGBColor; 3] = [
+        RGBColor(0x9E, 0x7B, 0xC9),
+        RGBColor(0x3F, 0x1D, 0x6B),
+        RGBColor(0xC2, 0xA5, 0xCF),
+    ];
+    if db == 0 {
+        DB_CONNECTIONS
+    } else {
+        REPLICAS[(db - 1) % REPLICAS.len()]
+    }
+}
+
+/// The colour of a failure cause (by its JSON name), the same in every chart.
+pub fn cause(name: &str) -> RGBColor {
+    match name {
+        "pool_timeout" => TIMEOUTS,
+        "too_many_clients" => RGBColor(0xF4, 0x6D, 0x43),
+        "statement_timeout" => RGBColor(0x7B, 0x32, 0x94),
+        "max_client_conn" => RGBColor(0xE7, 0x29, 0x8A),
+        "query_wait_timeout" => RGBColor(0xFD, 0xAE, 0x61),
+        "throttled" => RGBColor(0x66, 0xA6, 0x1E),
+        "db_unavailable" => FAILURES,
+        "connection_lost" => RGBColor(0x99, 0x99, 0x99),
+        "transaction_start_timeout" => RGBColor(0x8C, 0x51, 0x0A),
+        "transaction_timeout" => RGBColor(0xBF, 0x81, 0x2D),
+        "idle_in_transaction" => RGBColor(0x35, 0x97, 0x8F),
+        "breaker_open" => RGBColor(0x01, 0x66, 0x5E),
+        _ => RGBColor(0x33, 0x33, 0x33),
+    }
+}
 
 /// The colour as CSS `#rrggbb`, for legends drawn outside the charts.
 pub fn css(color: RGBColor) -> String {

@@ -8,6 +8,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use poolcast::Scenario;
+use poolcast::scenario::Route;
 use poolcast::sweep::Sweep;
 
 use crate::common::{
@@ -30,9 +31,56 @@ pub fn limit_value(sweep: &Sweep, base: &Scenario) -> Option<f64> {
         "database.max_connections" => {
             instances * per_instance * size + f64::from(base.database.reserved_connections)
         }
-        _ => return None,
+        "proxy.default_pool_size" => {
+            let p = base.proxy.as_ref()?;
+            limit - direct_conns(base, None) - f64::from(p.reserve_pool_size)
+        }
+        field => {
+            // services.N.pool.max_size: the size at which this service's
+            // pools and everything else that opens primary connections
+            // reach the limit.
+            let i: usize = field
+                .strip_prefix("services.")?
+                .strip_suffix(".pool.max_size")?
+                .parse()
+                .ok()?;
+            let svc = base.services.get(i)?;
+            if svc.route == Route::Proxy {
+                return None;
+            }
+            let per = if svc.is_serverless() {
+                f64::from(svc.serverless_or_default().max_concurrency)
+            } else {
+                f64::from(svc.instances) * f64::from(svc.pools_per_instance)
+            };
+            let proxy = match &base.proxy {
+                Some(p) if base.services.iter().any(|x| x.route == Route::Proxy) => {
+                    f64::from(p.default_pool_size + p.reserve_pool_size)
+                }
+                _ => 0.0,
+            };
+            (limit - direct_conns(base, Some(i)) - proxy) / per
+        }
     };
-    v.is_finite().then_some(v)
+    (v.is_finite() && v > 0.0).then_some(v)
+}
+
+/// Primary connections the services routed directly can open, leaving out
+/// service `skip`.
+fn direct_conns(s: &Scenario, skip: Option<usize>) -> f64 {
+    s.services
+        .iter()
+        .enumerate()
+        .filter(|(i, x)| Some(*i) != skip && x.route == Route::Direct)
+        .map(|(_, x)| {
+            let size = f64::from(x.pool.max_size);
+            if x.is_serverless() {
+                f64::from(x.serverless_or_default().max_concurrency) * size
+            } else {
+                f64::from(x.instances) * f64::from(x.pools_per_instance) * size
+            }
+        })
+        .sum()
 }
 
 /// Draws `sweep` of `base`.

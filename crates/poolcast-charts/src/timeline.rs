@@ -1,10 +1,13 @@
-//! The four charts over time. They share [`TimeAxis`] and the label-area
-//! widths, so stacked on a page their plotting areas line up.
+//! The charts over time. They share [`TimeAxis`] and the label-area
+//! widths, so stacked on a page their plotting areas line up; each shades
+//! the timed events on that axis. With a run A to compare, A's series are
+//! drawn first, faint, under B's.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use poolcast::Report;
+use poolcast::scenario::Cause;
 
 use crate::common::{
     Chart2d, DESC_SIZE, DrawResult, Entry, FONT, LABEL_SIZE, TimeAxis, dashed, finite_max, fmt_num,
@@ -12,15 +15,29 @@ use crate::common::{
 };
 use crate::palette;
 
-/// Draws one line of per-bucket `values`.
+/// How strongly A's series are drawn under B's.
+pub const FAINT: f64 = 0.3;
+
+/// A legend entry for A's faint lines.
+fn faint_entry() -> Entry {
+    Entry::solid("faint: run A", RGBColor(0xC8, 0xC8, 0xC8))
+}
+
+/// Draws one line of per-bucket `values` (faint when `faint`).
 fn line<DB: DrawingBackend>(
     chart: &mut Chart2d<'_, DB>,
     axis: &TimeAxis,
     values: &[f64],
     color: RGBColor,
+    faint: bool,
 ) -> DrawResult<(), DB> {
     let points = values.iter().enumerate().map(|(i, v)| (axis.x(i), *v));
-    chart.draw_series(LineSeries::new(points, color.stroke_width(2)))?;
+    let style = if faint {
+        color.mix(FAINT).stroke_width(2)
+    } else {
+        color.stroke_width(2)
+    };
+    chart.draw_series(LineSeries::new(points, style))?;
     Ok(())
 }
 
@@ -36,19 +53,36 @@ fn no_timeline<DB: DrawingBackend>(
     Ok(empty)
 }
 
+/// Counts per bucket as a rate per second.
+fn per_s(v: &[u64], axis: &TimeAxis) -> Vec<f64> {
+    v.iter().map(|&c| c as f64 / axis.bucket_s).collect()
+}
+
+/// A's report and its axis, when comparing.
+fn pair<'a>(axis: &TimeAxis, a: Option<&'a Report>) -> Option<(&'a Report, TimeAxis)> {
+    a.map(|a| (a, axis.for_a(a)))
+}
+
 /// Busy, idle and waiting over time.
 pub fn connections<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     report: &Report,
+    a: Option<&Report>,
 ) -> DrawResult<(), DB> {
-    let axis = TimeAxis::of(report);
-    let s = &report.timeline.series;
-    let max = finite_max(s.busy.iter().chain(&s.idle).chain(&s.waiting).copied());
-    let entries = [
+    let axis = TimeAxis::of_pair(report, a);
+    let all = |r: &Report| {
+        let s = &r.timeline.series;
+        finite_max(s.busy.iter().chain(&s.idle).chain(&s.waiting).copied())
+    };
+    let max = all(report).max(a.map_or(0.0, all));
+    let mut entries = vec![
         Entry::solid("busy connections", palette::BUSY),
         Entry::solid("idle connections", palette::IDLE),
         Entry::solid("waiting requests", palette::WAITING),
     ];
+    if a.is_some() {
+        entries.push(faint_entry());
+    }
     let mut chart = axis.chart(
         root,
         crate::Chart::Connections.title(),
@@ -56,38 +90,93 @@ pub fn connections<DB: DrawingBackend>(
         "connections / requests (mean)",
         y_range(max, 1.0),
     )?;
-    line(&mut chart, &axis, &s.idle, palette::IDLE)?;
-    line(&mut chart, &axis, &s.busy, palette::BUSY)?;
-    line(&mut chart, &axis, &s.waiting, palette::WAITING)?;
+    if let Some((a, ax)) = pair(&axis, a) {
+        let s = &a.timeline.series;
+        line(&mut chart, &ax, &s.idle, palette::IDLE, true)?;
+        line(&mut chart, &ax, &s.busy, palette::BUSY, true)?;
+        line(&mut chart, &ax, &s.waiting, palette::WAITING, true)?;
+    }
+    let s = &report.timeline.series;
+    line(&mut chart, &axis, &s.idle, palette::IDLE, false)?;
+    line(&mut chart, &axis, &s.busy, palette::BUSY, false)?;
+    line(&mut chart, &axis, &s.waiting, palette::WAITING, false)?;
     no_timeline(&chart, report).map(drop)
 }
 
-/// Database connections against the limit, the limit dashed.
+/// Each database's connections (the primary, then the replicas), as floats.
+fn db_lines(r: &Report) -> Vec<(String, Vec<f64>)> {
+    let s = &r.timeline.series;
+    let as_f = |v: &[u64]| v.iter().map(|&c| c as f64).collect::<Vec<f64>>();
+    if s.db_connections_by_database.is_empty() {
+        return vec![("primary".into(), as_f(&s.db_connections))];
+    }
+    // "primary" sorts before "replica:N"; replicas by number.
+    let mut v: Vec<(String, Vec<f64>)> = s
+        .db_connections_by_database
+        .iter()
+        .map(|(k, v)| (k.clone(), as_f(v)))
+        .collect();
+    v.sort_by_key(|(k, _)| {
+        k.strip_prefix("replica:")
+            .and_then(|n| n.parse::<u32>().ok())
+            .unwrap_or(0)
+    });
+    v
+}
+
+/// The limit of each database of `r`'s scenario: (name, limit).
+fn db_limits(r: &Report) -> Vec<(String, u64)> {
+    let s = &r.scenario;
+    (0..s.database_count())
+        .map(|db| {
+            let limit = if db == 0 {
+                u64::from(s.db_limit())
+            } else {
+                s.database.replicas.map_or(0, |x| {
+                    u64::from(x.max_connections.saturating_sub(x.reserved_connections))
+                })
+            };
+            (poolcast::Scenario::database_name(db), limit)
+        })
+        .collect()
+}
+
+/// Connections of each database against its limit, limits dashed.
 pub fn db_connections<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     report: &Report,
+    a: Option<&Report>,
 ) -> DrawResult<(), DB> {
-    let axis = TimeAxis::of(report);
+    let axis = TimeAxis::of_pair(report, a);
     let sc = &report.scenario;
-    let limit = f64::from(sc.db_limit());
-    let conns: Vec<f64> = report
-        .timeline
-        .series
-        .db_connections
+    let lines = db_lines(report);
+    let limits = db_limits(report);
+    let top = |r: &Report| finite_max(db_lines(r).iter().flat_map(|(_, v)| v.clone()));
+    let max_limit = limits.iter().map(|(_, l)| *l as f64).fold(0.0, f64::max);
+    let max = top(report).max(a.map_or(0.0, top)).max(max_limit);
+    let several = lines.len() > 1;
+    let mut entries: Vec<Entry> = lines
         .iter()
-        .map(|&c| c as f64)
+        .enumerate()
+        .map(|(i, (name, _))| {
+            let label = if several {
+                format!("{name} connections (peak)")
+            } else {
+                "database connections (peak)".to_string()
+            };
+            Entry::solid(label, palette::database(i))
+        })
         .collect();
-    let max = finite_max(conns.iter().copied()).max(limit);
-    let entries = [
-        Entry::solid("database connections (peak)", palette::DB_CONNECTIONS),
-        Entry::dashed(
-            format!(
-                "limit: max_connections {} - reserved {}",
-                sc.database.max_connections, sc.database.reserved_connections
-            ),
-            palette::LIMIT,
+    entries.push(Entry::dashed(
+        format!(
+            "limit: max_connections {} - reserved {}",
+            sc.database.max_connections, sc.database.reserved_connections
         ),
-    ];
+        palette::LIMIT,
+    ));
+    if a.is_some() {
+        entries.push(faint_entry());
+    }
     // Headroom above the limit keeps its label inside the plot.
     let mut chart = axis.chart(
         root,
@@ -96,39 +185,119 @@ pub fn db_connections<DB: DrawingBackend>(
         "connections",
         y_range(max * 1.1, 1.0),
     )?;
-    line(&mut chart, &axis, &conns, palette::DB_CONNECTIONS)?;
-    dashed(
-        &mut chart,
-        (0.0, limit),
-        (axis.end_s, limit),
-        palette::LIMIT,
-    )?;
-    let style = note_font(palette::LIMIT).pos(Pos::new(HPos::Right, VPos::Bottom));
-    let label = format!("limit {}", sc.db_limit());
-    chart.draw_series(std::iter::once(
-        EmptyElement::at((axis.end_s, limit)) + Text::new(label, (-4, -4), style),
-    ))?;
+    if let Some((a, ax)) = pair(&axis, a) {
+        for (i, (_, v)) in db_lines(a).iter().enumerate() {
+            line(&mut chart, &ax, v, palette::database(i), true)?;
+        }
+    }
+    for (i, (_, v)) in lines.iter().enumerate() {
+        line(&mut chart, &axis, v, palette::database(i), false)?;
+    }
+    let mut distinct: Vec<u64> = limits.iter().map(|(_, l)| *l).collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    for limit in distinct {
+        let y = limit as f64;
+        dashed(&mut chart, (0.0, y), (axis.end_s, y), palette::LIMIT)?;
+        let who: Vec<&str> = limits
+            .iter()
+            .filter(|(_, l)| *l == limit)
+            .map(|(n, _)| n.as_str())
+            .collect();
+        let label = if several && who.len() < limits.len() {
+            format!("limit {limit} ({})", who.join(", "))
+        } else {
+            format!("limit {limit}")
+        };
+        let style = note_font(palette::LIMIT).pos(Pos::new(HPos::Right, VPos::Bottom));
+        chart.draw_series(std::iter::once(
+            EmptyElement::at((axis.end_s, y)) + Text::new(label, (-4, -4), style),
+        ))?;
+    }
     no_timeline(&chart, report).map(drop)
 }
 
-/// Timeouts and other failures per second, with arrivals per second on a
+/// Final failures per second by cause, in [`Cause::ALL`] order, for the
+/// causes that occurred; timeouts and other failures when the report has
+/// no breakdown (version 1's).
+fn causes(r: &Report, axis: &TimeAxis) -> Vec<(String, Vec<f64>)> {
+    let s = &r.timeline.series;
+    if s.failures_by_cause.is_empty() {
+        let mut out = Vec::new();
+        if s.timeouts.iter().any(|&c| c > 0) {
+            out.push(("pool_timeout".to_string(), per_s(&s.timeouts, axis)));
+        }
+        if s.failures.iter().any(|&c| c > 0) {
+            out.push(("other".to_string(), per_s(&s.failures, axis)));
+        }
+        return out;
+    }
+    Cause::ALL
+        .iter()
+        .filter_map(|c| {
+            let v = s.failures_by_cause.get(c.name())?;
+            Some((c.name().to_string(), per_s(v, axis)))
+        })
+        .collect()
+}
+
+/// Failures per second stacked by cause, with arrivals per second on a
 /// second axis so a burst can be traced to its cause.
 pub fn failures<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     report: &Report,
+    a: Option<&Report>,
 ) -> DrawResult<(), DB> {
-    let axis = TimeAxis::of(report);
+    let axis = TimeAxis::of_pair(report, a);
     let s = &report.timeline.series;
-    let per_s = |v: &[u64]| -> Vec<f64> { v.iter().map(|&c| c as f64 / axis.bucket_s).collect() };
-    let timeouts = per_s(&s.timeouts);
-    let failures = per_s(&s.failures);
-    let arrivals = per_s(&s.arrivals);
-    let max = finite_max(timeouts.iter().chain(&failures).copied());
-    let entries = [
-        Entry::solid("acquire timeouts", palette::TIMEOUTS),
-        Entry::solid("other failures", palette::FAILURES),
-        Entry::solid("arrivals (right)", palette::ARRIVALS),
-    ];
+    let bands = causes(report, &axis);
+    let n = s.busy.len();
+    let mut stack = vec![0.0; n];
+    let mut layers = Vec::new();
+    for (name, v) in &bands {
+        let lower = stack.clone();
+        for (i, x) in stack.iter_mut().enumerate() {
+            *x += v.get(i).copied().filter(|x| x.is_finite()).unwrap_or(0.0);
+        }
+        layers.push((name.clone(), lower, stack.clone()));
+    }
+    // A's final failures per second, all causes together.
+    let a_total = a.map(|a| {
+        let ax = axis.for_a(a);
+        let mut t = vec![0.0; a.timeline.series.busy.len()];
+        for (_, v) in causes(a, &ax) {
+            for (x, y) in t.iter_mut().zip(v) {
+                *x += y;
+            }
+        }
+        (t, ax)
+    });
+    let arrivals = per_s(&s.arrivals, &axis);
+    let max = finite_max(stack.iter().copied()).max(
+        a_total
+            .as_ref()
+            .map_or(0.0, |(t, _)| finite_max(t.iter().copied())),
+    );
+    let mut entries: Vec<Entry> = bands
+        .iter()
+        .map(|(name, _)| {
+            Entry::solid(
+                name.replace('_', " "),
+                if name == "other" {
+                    palette::FAILURES
+                } else {
+                    palette::cause(name)
+                },
+            )
+        })
+        .collect();
+    entries.push(Entry::solid("arrivals (right)", palette::ARRIVALS));
+    if a.is_some() {
+        entries.push(Entry::solid(
+            "run A's failures (faint)",
+            RGBColor(0xC8, 0xC8, 0xC8),
+        ));
+    }
     let y = y_range(max, 1.0);
     let arrivals_y = y_range(finite_max(arrivals.iter().copied()), 1.0);
     let mut chart = frame(root, true, 0.0..axis.end_s, y.clone())?
@@ -155,28 +324,215 @@ pub fn failures<DB: DrawingBackend>(
         points,
         palette::ARRIVALS.mix(0.8).stroke_width(1),
     ))?;
-    line(&mut chart, &axis, &failures, palette::FAILURES)?;
-    line(&mut chart, &axis, &timeouts, palette::TIMEOUTS)?;
+    if let Some((t, ax)) = &a_total {
+        line(&mut chart, ax, t, palette::FAILURES, true)?;
+    }
+    for (name, lower, upper) in &layers {
+        let color = if name == "other" {
+            palette::FAILURES
+        } else {
+            palette::cause(name)
+        };
+        let top: Vec<(f64, f64)> = upper
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (axis.x(i), *v))
+            .collect();
+        let mut ring = top.clone();
+        ring.extend(lower.iter().enumerate().rev().map(|(i, v)| (axis.x(i), *v)));
+        chart.draw_series(std::iter::once(Polygon::new(
+            ring,
+            color.mix(0.55).filled(),
+        )))?;
+        chart.draw_series(LineSeries::new(top, color.stroke_width(2)))?;
+    }
     if !no_timeline(&chart, report)? && max == 0.0 {
         message(&chart, "no timeouts and no failures")?;
     }
     Ok(())
 }
 
+/// Retries started per second, and attempts per arrival on a second axis.
+pub fn retries<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    report: &Report,
+    a: Option<&Report>,
+) -> DrawResult<(), DB> {
+    let axis = TimeAxis::of_pair(report, a);
+    let s = &report.timeline.series;
+    let retries = per_s(&s.retries, &axis);
+    let amp = |r: &Report| -> Vec<Option<f64>> {
+        let s = &r.timeline.series;
+        s.arrivals
+            .iter()
+            .zip(&s.retries)
+            .map(|(&n, &k)| (n > 0).then(|| (n + k) as f64 / n as f64))
+            .collect()
+    };
+    let amplification = amp(report);
+    let a_retries = a.map(|a| {
+        let ax = axis.for_a(a);
+        (per_s(&a.timeline.series.retries, &ax), ax)
+    });
+    let max = finite_max(retries.iter().copied()).max(
+        a_retries
+            .as_ref()
+            .map_or(0.0, |(v, _)| finite_max(v.iter().copied())),
+    );
+    let amp_max = finite_max(amplification.iter().flatten().copied()).max(2.0);
+    let mut entries = vec![
+        Entry::solid("retries per second", palette::RETRIES),
+        Entry::solid(
+            format!(
+                "attempts per arrival (right; x{:.2} overall)",
+                report.requests.amplification
+            ),
+            palette::AMPLIFICATION,
+        ),
+    ];
+    if a.is_some() {
+        entries.push(faint_entry());
+    }
+    let y = y_range(max, 1.0);
+    let mut chart = frame(root, true, 0.0..axis.end_s, y.clone())?
+        .set_secondary_coord(0.0..axis.end_s, 0.0..amp_max * 1.1);
+    chart
+        .configure_secondary_axes()
+        .y_desc("attempts per arrival (x)")
+        .y_labels(6)
+        .y_label_formatter(&|v| fmt_num(*v))
+        .axis_desc_style((FONT, DESC_SIZE))
+        .label_style(
+            (FONT, LABEL_SIZE)
+                .into_font()
+                .color(&palette::AMPLIFICATION),
+        )
+        .draw()?;
+    axis.decorate(
+        root,
+        &mut chart,
+        crate::Chart::Retries.title(),
+        &entries,
+        "retries per second (1/s)",
+        y,
+    )?;
+    if let Some((v, ax)) = &a_retries {
+        line(&mut chart, ax, v, palette::RETRIES, true)?;
+    }
+    line(&mut chart, &axis, &retries, palette::RETRIES, false)?;
+    let points: Vec<(f64, f64)> = amplification
+        .iter()
+        .enumerate()
+        .filter_map(|(i, v)| v.map(|v| (axis.x(i), v)))
+        .collect();
+    chart.draw_secondary_series(LineSeries::new(
+        points,
+        palette::AMPLIFICATION.stroke_width(1),
+    ))?;
+    if !no_timeline(&chart, report)? && max == 0.0 {
+        message(&chart, "no retries")?;
+    }
+    Ok(())
+}
+
+/// A chart of one level over time (live instances, clients waiting at the
+/// proxy): which chart, which series, its unit and colour.
+struct Level {
+    chart: crate::Chart,
+    pick: fn(&Report) -> &Vec<f64>,
+    y_desc: &'static str,
+    color: RGBColor,
+}
+
+impl Level {
+    fn draw<DB: DrawingBackend>(
+        &self,
+        root: &DrawingArea<DB, Shift>,
+        report: &Report,
+        a: Option<&Report>,
+        label: &str,
+    ) -> DrawResult<(), DB> {
+        let axis = TimeAxis::of_pair(report, a);
+        let values = (self.pick)(report);
+        let max = finite_max(values.iter().copied())
+            .max(a.map_or(0.0, |a| finite_max((self.pick)(a).iter().copied())));
+        let mut entries = vec![Entry::solid(label, self.color)];
+        if a.is_some() {
+            entries.push(faint_entry());
+        }
+        let mut chart = axis.chart(
+            root,
+            self.chart.title(),
+            &entries,
+            self.y_desc,
+            y_range(max, 1.0),
+        )?;
+        if let Some((a, ax)) = pair(&axis, a) {
+            line(&mut chart, &ax, (self.pick)(a), self.color, true)?;
+        }
+        line(&mut chart, &axis, values, self.color, false)?;
+        no_timeline(&chart, report).map(drop)
+    }
+}
+
+/// Live instances of every service (serverless functions, scaling, deploys).
+pub fn instances<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    report: &Report,
+    a: Option<&Report>,
+) -> DrawResult<(), DB> {
+    Level {
+        chart: crate::Chart::Instances,
+        pick: |r| &r.timeline.series.instances,
+        y_desc: "instances (mean)",
+        color: palette::INSTANCES,
+    }
+    .draw(root, report, a, "live instances and functions (mean)")
+}
+
+/// Clients waiting at the proxy for a server connection.
+pub fn proxy_waiting<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    report: &Report,
+    a: Option<&Report>,
+) -> DrawResult<(), DB> {
+    let label = match &report.proxy {
+        Some(p) => format!(
+            "clients waiting for a server connection (p99 wait {} ms)",
+            fmt_num(p.wait_ms.p99)
+        ),
+        None => "clients waiting for a server connection".to_string(),
+    };
+    Level {
+        chart: crate::Chart::ProxyWaiting,
+        pick: |r| &r.timeline.series.proxy_waiting,
+        y_desc: "clients waiting (mean)",
+        color: palette::PROXY_WAITING,
+    }
+    .draw(root, report, a, &label)
+}
+
 /// The 99th percentile wait per bucket; buckets without waits are gaps.
 pub fn p99_wait<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     report: &Report,
+    a: Option<&Report>,
 ) -> DrawResult<(), DB> {
-    let axis = TimeAxis::of(report);
+    let axis = TimeAxis::of_pair(report, a);
     let p99 = &report.timeline.series.p99_wait_ms;
     let overall = report.acquire.wait_ms.p99;
-    let max = finite_max(p99.iter().flatten().copied().chain([overall]));
+    let peak = |r: &Report| finite_max(r.timeline.series.p99_wait_ms.iter().flatten().copied());
+    let max = peak(report)
+        .max(if overall.is_finite() { overall } else { 0.0 })
+        .max(a.map_or(0.0, peak));
     let mut entries = vec![Entry::solid("p99 wait per bucket", palette::P99)];
     let show_overall = overall.is_finite() && overall > 0.0;
     if show_overall {
         let label = format!("p99 of the window: {} ms", fmt_num(overall));
         entries.push(Entry::dashed(label, palette::P99));
+    }
+    if a.is_some() {
+        entries.push(faint_entry());
     }
     let mut chart = axis.chart(
         root,
@@ -185,8 +541,36 @@ pub fn p99_wait<DB: DrawingBackend>(
         "p99 acquire wait (ms)",
         y_range(max, 1.0),
     )?;
-    let style = palette::P99.stroke_width(2);
-    // Each run of buckets with waits is one line; a lone bucket is a dot.
+    if let Some((a, ax)) = pair(&axis, a) {
+        gapped(&mut chart, &ax, &a.timeline.series.p99_wait_ms, true)?;
+    }
+    gapped(&mut chart, &axis, p99, false)?;
+    if show_overall {
+        dashed(
+            &mut chart,
+            (0.0, overall),
+            (axis.end_s, overall),
+            palette::P99,
+        )?;
+    }
+    if !no_timeline(&chart, report)? && p99.iter().all(Option::is_none) {
+        message(&chart, "no acquisition waited in any bucket")?;
+    }
+    Ok(())
+}
+
+/// Each run of buckets with waits as one line; a lone bucket as a dot.
+fn gapped<DB: DrawingBackend>(
+    chart: &mut Chart2d<'_, DB>,
+    axis: &TimeAxis,
+    p99: &[Option<f64>],
+    faint: bool,
+) -> DrawResult<(), DB> {
+    let style = if faint {
+        palette::P99.mix(FAINT).stroke_width(2)
+    } else {
+        palette::P99.stroke_width(2)
+    };
     let runs = p99
         .split(Option::is_none)
         .scan(0, |start, run| {
@@ -210,17 +594,6 @@ pub fn p99_wait<DB: DrawingBackend>(
         } else {
             chart.draw_series(LineSeries::new(points, style))?;
         }
-    }
-    if show_overall {
-        dashed(
-            &mut chart,
-            (0.0, overall),
-            (axis.end_s, overall),
-            palette::P99,
-        )?;
-    }
-    if !no_timeline(&chart, report)? && p99.iter().all(Option::is_none) {
-        message(&chart, "no acquisition waited in any bucket")?;
     }
     Ok(())
 }

@@ -48,11 +48,18 @@ pub fn cdf_points(h: &WaitHistogram) -> Result<Vec<(f64, f64)>, &'static str> {
 pub fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     report: &Report,
+    a: Option<&Report>,
 ) -> DrawResult<(), DB> {
     let points = cdf_points(&report.acquire.wait_histogram);
+    let a_points = a.and_then(|a| cdf_points(&a.acquire.wait_histogram).ok());
     let (x0, x1) = match &points {
         Ok(p) => (p[0].0, p[p.len() - 1].0),
         Err(_) => (0.001, 1.0),
+    };
+    let (x0, x1) = match &a_points {
+        Some(q) if points.is_ok() => (x0.min(q[0].0), x1.max(q[q.len() - 1].0)),
+        Some(q) => (q[0].0, q[q.len() - 1].0),
+        None => (x0, x1),
     };
     let w = &report.acquire.wait_ms;
     let marks = [
@@ -66,6 +73,9 @@ pub fn draw<DB: DrawingBackend>(
             .iter()
             .map(|(name, ms, color)| Entry::dashed(format!("{name} {} ms", fmt_num(*ms)), *color)),
     );
+    if a.is_some() {
+        entries.push(Entry::solid("faint: run A", RGBColor(0xC8, 0xC8, 0xC8)));
+    }
     let mut chart = frame(root, false, (x0..x1).log_scale(), 0.0..100.0)?;
     mesh(
         &mut chart,
@@ -78,6 +88,12 @@ pub fn draw<DB: DrawingBackend>(
         crate::Chart::WaitDistribution.title(),
         &entries,
     )?;
+    if let Some(q) = &a_points {
+        chart.draw_series(LineSeries::new(
+            q.iter().copied(),
+            palette::BUSY.mix(crate::timeline::FAINT).stroke_width(2),
+        ))?;
+    }
     let points = match points {
         Ok(p) => p,
         Err(why) => return message(&chart, why),

@@ -102,9 +102,13 @@ fn every_chart_has_its_caption_and_axis_units() {
                 Chart::WaitDistribution => {
                     ("acquire wait x (ms, log scale)", "served acquisitions (%)")
                 }
+                Chart::Events => ("time since start (s)", "no timed events"),
                 Chart::Connections => ("time since start (s)", "connections / requests (mean)"),
                 Chart::DbConnections => ("time since start (s)", "connections"),
                 Chart::Failures => ("time since start (s)", "failed requests per second (1/s)"),
+                Chart::Retries => ("time since start (s)", "retries per second (1/s)"),
+                Chart::Instances => ("time since start (s)", "instances (mean)"),
+                Chart::ProxyWaiting => ("time since start (s)", "clients waiting (mean)"),
                 Chart::P99Wait => ("time since start (s)", "p99 acquire wait (ms)"),
             };
             assert_has(&svg, x);
@@ -133,8 +137,9 @@ fn time_series_are_drawn_one_point_per_bucket() {
         s.timeouts.iter().any(|&t| t > 0),
         "the scenario should time out"
     );
+    // Pool timeouts are the one cause: its band's top line, one point a bucket.
     assert_eq!(longest(&failures, palette::TIMEOUTS), s.timeouts.len());
-    assert_eq!(longest(&failures, palette::FAILURES), s.failures.len());
+    assert_eq!(count(&failures, palette::FAILURES), 0, "no other cause");
     assert_eq!(longest(&failures, palette::ARRIVALS), s.arrivals.len());
     let p99 = svg(Chart::P99Wait, &report, W, H);
     let drawn: usize = polylines(&p99)
@@ -228,7 +233,7 @@ fn time_charts_share_the_x_axis() {
     };
     let first = ticks(Chart::Connections);
     assert!(first.len() >= 4, "{first:?}");
-    for chart in [Chart::DbConnections, Chart::Failures, Chart::P99Wait] {
+    for chart in Chart::ALL.into_iter().filter(|c| c.over_time()) {
         assert_eq!(ticks(chart), first, "{chart:?}");
     }
 }
@@ -300,12 +305,10 @@ fn degenerate_reports_and_sizes_do_not_panic() {
 fn an_empty_timeline_says_so() {
     let mut report = busy();
     report.timeline.series = Default::default();
-    for chart in [
-        Chart::Connections,
-        Chart::DbConnections,
-        Chart::Failures,
-        Chart::P99Wait,
-    ] {
+    for chart in Chart::ALL
+        .into_iter()
+        .filter(|c| c.over_time() && *c != Chart::Events)
+    {
         assert_has(&svg(chart, &report, W, H), "no timeline");
     }
 }
@@ -423,4 +426,287 @@ fn backend_errors_are_returned_not_panicked() {
     }
     let (sweep, base) = small_sweep("pool.max_size", &[4.0, 8.0]);
     assert!(poolcast_charts::draw_sweep(&root, &sweep, &base).is_err());
+}
+
+// ---- Version 2: databases, causes, retries, instances, the proxy, events,
+// ---- A beside B, and the topology.
+
+/// API + serverless functions; the functions through PgBouncer when
+/// `proxy`; a read replica; a database restart with retries.
+fn v2(proxy: bool) -> Report {
+    let route = if proxy { r#""route": "proxy","# } else { "" };
+    run(&format!(
+        r#"{{"version": 2, "duration_s": 30, "warmup_s": 5,
+        "services": [
+          {{"name": "api", "instances": 3,
+            "workload": {{"rate_per_s": 300, "queries_per_request": 2, "read_fraction": 0.5}},
+            "pool": {{"max_size": 10, "acquire_timeout_ms": 500}},
+            "retry": {{"max_attempts": 3, "on": ["db_unavailable", "connection_lost", "pool_timeout"],
+                       "base_ms": 100, "cap_ms": 1000}}}},
+          {{"name": "functions", "kind": "serverless", {route}
+            "workload": {{"rate_per_s": 5, "rate_profile": [{{"at_s": 10, "rate_per_s": 1000}}, {{"at_s": 14, "rate_per_s": 5}}]}},
+            "pool": {{"max_size": 1}}}}],
+        "proxy": {{"pool_mode": "transaction", "max_client_conn": 1000, "default_pool_size": 20}},
+        "database": {{"max_connections": 100, "reserved_connections": 3,
+                      "replicas": {{"count": 1, "max_connections": 60, "reserved_connections": 3}}}},
+        "events": [{{"at_s": 20, "kind": "db_restart", "target": "primary", "down_s": 3}},
+                   {{"at_s": 25, "kind": "scale", "service": "api", "instances": 4}}]}}"#
+    ))
+}
+
+/// `(fill colour, opacity)` of every `<rect>`.
+fn rects(svg: &str) -> Vec<(String, String)> {
+    svg.split("<rect")
+        .skip(1)
+        .map(|tag| {
+            let attr = |name: &str| {
+                tag.find(&format!(" {name}=\""))
+                    .map(|s| {
+                        tag[s + name.len() + 3..]
+                            .split('"')
+                            .next()
+                            .unwrap_or_default()
+                            .to_lowercase()
+                    })
+                    .unwrap_or_default()
+            };
+            (attr("fill"), attr("opacity"))
+        })
+        .collect()
+}
+
+#[test]
+fn every_v2_chart_is_relevant_and_draws_its_series() {
+    let report = v2(false);
+    let s = &report.timeline.series;
+    let n = s.busy.len();
+    for chart in Chart::ALL {
+        assert!(chart.relevant(&report), "{chart:?}");
+        let svg = svg(chart, &report, W, H);
+        assert_has(&svg, chart.title());
+    }
+    assert!(!Chart::Retries.relevant(&busy()) && !Chart::Events.relevant(&busy()));
+    assert!(!Chart::ProxyWaiting.relevant(&busy()) && !Chart::Instances.relevant(&busy()));
+    // One line per database, and each limit dashed and labelled.
+    let db = svg(Chart::DbConnections, &report, W, H);
+    assert_eq!(longest(&db, palette::database(0)), n);
+    assert_eq!(longest(&db, palette::database(1)), n);
+    assert_has(&db, "primary connections (peak)");
+    assert_has(&db, "replica:1 connections (peak)");
+    assert_has(&db, "limit 97 (primary)");
+    assert_has(&db, "limit 57 (replica:1)");
+    // Failures stacked by cause: a band (polygon) and a top line per cause.
+    let f = svg(Chart::Failures, &report, W, H);
+    let causes = &s.failures_by_cause;
+    assert!(causes.len() >= 2, "{:?}", causes.keys().collect::<Vec<_>>());
+    for name in causes.keys() {
+        let css = palette::css(palette::cause(name));
+        assert!(
+            f.contains(&format!("fill=\"{}\"", css.to_uppercase()))
+                || f.contains(&format!("fill=\"{css}\"")),
+            "band of {name}"
+        );
+        assert_eq!(longest(&f, palette::cause(name)), n, "{name}");
+        assert_has(&f, &name.replace('_', " "));
+    }
+    let r = svg(Chart::Retries, &report, W, H);
+    assert_eq!(longest(&r, palette::RETRIES), n);
+    assert!(longest(&r, palette::AMPLIFICATION) > n / 2);
+    assert_has(&r, "attempts per arrival");
+    let i = svg(Chart::Instances, &report, W, H);
+    assert_eq!(longest(&i, palette::INSTANCES), n);
+    let events = svg(Chart::Events, &report, W, H);
+    assert_has(&events, "primary restarts (3 s down) at 20 s");
+    assert_has(&events, "api scales to 4 at 25 s");
+}
+
+#[test]
+fn every_time_chart_shades_the_events_on_the_shared_axis() {
+    let report = v2(true);
+    let window = palette::css(palette::EVENT_WINDOW);
+    let start = palette::css(palette::EVENT);
+    for chart in Chart::ALL
+        .into_iter()
+        .filter(|c| c.over_time() && *c != Chart::Events)
+    {
+        let svg = svg(chart, &report, W, H);
+        let shaded = rects(&svg).iter().filter(|(f, _)| *f == window).count();
+        assert_eq!(
+            shaded, 1,
+            "{chart:?}: the restart's window (the scale is a moment)"
+        );
+        assert_eq!(
+            count(&svg, palette::EVENT),
+            2,
+            "{chart:?}: a line at each start"
+        );
+        let _ = &start;
+    }
+    let quiet = svg(Chart::Connections, &busy(), W, H);
+    assert_eq!(count(&quiet, palette::EVENT), 0);
+}
+
+#[test]
+fn the_proxy_chart_shows_waiting_clients() {
+    let report = v2(true);
+    let svg = svg(Chart::ProxyWaiting, &report, W, H);
+    assert_eq!(
+        longest(&svg, palette::PROXY_WAITING),
+        report.timeline.series.busy.len()
+    );
+    assert_has(&svg, "clients waiting for a server connection (p99 wait");
+}
+
+/// Polylines drawn faint (with an opacity below 1), by stroke colour.
+fn faint(svg: &str, color: RGBColor) -> usize {
+    let css = palette::css(color);
+    svg.split("<polyline")
+        .skip(1)
+        .filter(|t| t.to_lowercase().contains(&format!("stroke=\"{css}\"")))
+        .filter(|t| t.contains("opacity=\"0.3"))
+        .count()
+}
+
+#[test]
+fn compare_draws_a_faint_under_b_on_every_chart() {
+    let (a, b) = (v2(false), v2(true));
+    for chart in Chart::ALL {
+        let svg = poolcast_charts::compare_svg(chart, &b, &a, W, H);
+        assert!(!svg.contains("could not be drawn"), "{chart:?}");
+        if chart != Chart::Events {
+            assert_has(&svg, "run A");
+        }
+    }
+    let c = poolcast_charts::compare_svg(Chart::Connections, &b, &a, W, H);
+    assert_eq!(faint(&c, palette::BUSY), 1);
+    assert_eq!(faint(&svg(Chart::Connections, &b, W, H), palette::BUSY), 0);
+    let d = poolcast_charts::compare_svg(Chart::DbConnections, &b, &a, W, H);
+    assert_eq!(faint(&d, palette::database(0)), 1);
+    let f = poolcast_charts::compare_svg(Chart::Failures, &b, &a, W, H);
+    assert_eq!(faint(&f, palette::FAILURES), 1, "A's total failures");
+    // A shorter A is drawn on B's axis, not stretched.
+    let mut short = busy();
+    short.scenario.duration_s = 4.0;
+    let svg = poolcast_charts::compare_svg(Chart::Connections, &busy(), &short, W, H);
+    assert!(!svg.contains("could not be drawn"));
+}
+
+#[test]
+fn the_topology_names_every_part_with_its_numbers() {
+    let a = v2(false);
+    let s = &a.scenario;
+    let svg = poolcast_charts::topology_svg(s, Some(&a), 900);
+    assert!(svg.starts_with("<svg"));
+    assert!(svg.contains(&format!(
+        "height=\"{}\"",
+        poolcast_charts::topology::height(s)
+    )));
+    assert_has(&svg, "3 inst × 1 pool × 10");
+    assert_has(&svg, "serverless: ≤ 1000 functions × 1");
+    assert_has(&svg, "limit 97 (100 − 3 reserved)");
+    assert_has(&svg, "limit 57 (60 − 3 reserved)");
+    let peak = a.databases[0].peak_connections;
+    assert_has(&svg, &format!("peak {peak} of 97"));
+    assert_has(&svg, "≤ 30 conns");
+    assert_has(&svg, "≤ 1000 conns");
+    assert_has(&svg, "reads 50 %");
+    assert!(
+        !texts(&svg).iter().any(|t| t.contains("PgBouncer")),
+        "no service uses it"
+    );
+    // Without a proxy the functions open more than the primary takes.
+    assert!(a.databases[0].too_many_clients > 0);
+    let over = palette::css(palette::OVER);
+    assert!(
+        svg.to_lowercase().contains(&format!("stroke=\"{over}\"")),
+        "the primary is marked"
+    );
+    let text = poolcast_charts::topology::describe(s, Some(&a));
+    assert!(
+        text.contains("primary, limit 97") && text.contains("(hit its limit)"),
+        "{text}"
+    );
+
+    let b = v2(true);
+    let svg = poolcast_charts::topology_svg(&b.scenario, Some(&b), 900);
+    assert_has(&svg, "PgBouncer (transaction)");
+    assert_has(&svg, "≤ 1000 clients · 20 server/db");
+    assert_has(&svg, "≤ 1000 clients");
+    assert_has(&svg, "≤ 20 conns");
+    let px = b.proxy.as_ref().unwrap();
+    assert_has(
+        &svg,
+        &format!("peak {} clients", px.peak_client_connections),
+    );
+    // Before any run: the scenario alone.
+    let bare = poolcast_charts::topology_svg(&b.scenario, None, 900);
+    assert_has(&bare, "run to see the peaks");
+    assert!(!texts(&bare).iter().any(|t| t.starts_with("peak")));
+}
+
+#[test]
+fn a_click_finds_the_part_under_it() {
+    use poolcast_charts::topology::{Part, hit, layout};
+    let b = v2(true);
+    let boxes = layout(&b.scenario, None, 900);
+    assert_eq!(
+        boxes.len(),
+        2 + 1 + 2,
+        "two services, the proxy, two databases"
+    );
+    for bx in &boxes {
+        assert_eq!(
+            hit(&b.scenario, 900, bx.x + bx.w / 2, bx.y + bx.h / 2),
+            Some(bx.part)
+        );
+    }
+    assert_eq!(hit(&b.scenario, 900, 2, 2), None);
+    let proxy = boxes.iter().find(|x| x.part == Part::Proxy).unwrap();
+    let fns = boxes.iter().find(|x| x.part == Part::Service(1)).unwrap();
+    assert!(
+        proxy.x > fns.x + fns.w,
+        "the proxy sits between services and databases"
+    );
+    for w in [0, 1, 200, 2400] {
+        let svg = poolcast_charts::topology_svg(&b.scenario, Some(&b), w);
+        assert!(!svg.contains("could not be drawn"), "{w}");
+    }
+}
+
+#[test]
+fn events_strip_draws_from_the_scenario_before_any_run() {
+    let b = v2(true);
+    let markers = poolcast_charts::events::markers(&b.scenario);
+    assert_eq!(
+        markers, b.timeline.events,
+        "the same windows and labels as the engine's"
+    );
+    let mut before = b.clone();
+    before.timeline.events.clear();
+    before.timeline.series = Default::default();
+    let svg = svg(Chart::Events, &before, W, H);
+    assert_has(&svg, "primary restarts (3 s down) at 20 s");
+}
+
+#[test]
+fn sweeps_of_a_service_or_the_proxy_mark_the_limit() {
+    let b = v2(true).scenario;
+    let sweep = |field: &str| Sweep {
+        field: field.into(),
+        db_limit: 97,
+        points: vec![],
+    };
+    // 97 - the proxy's 20, over the api's 3 pools.
+    assert_eq!(
+        poolcast_charts::limit_value(&sweep("services.0.pool.max_size"), &b),
+        Some(77.0 / 3.0)
+    );
+    assert_eq!(
+        poolcast_charts::limit_value(&sweep("services.1.pool.max_size"), &b),
+        None
+    );
+    assert_eq!(
+        poolcast_charts::limit_value(&sweep("proxy.default_pool_size"), &b),
+        Some(67.0)
+    );
 }

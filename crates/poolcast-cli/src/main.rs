@@ -15,6 +15,8 @@ use poolcast::Scenario;
 use poolcast::recommend::{self, Bounds, Sizing, Slo};
 use poolcast::sweep::{self, Scope, Shard};
 
+mod chart;
+
 #[derive(Parser)]
 #[command(
     name = "poolcast",
@@ -134,6 +136,8 @@ enum Command {
         #[arg(long)]
         pretty: bool,
     },
+    /// Write every chart of a run and its topology as SVG (and PNG) files.
+    Chart(chart::ChartArgs),
     /// Run a scenario and check it against bounds: exit 0 when every bound
     /// holds, 1 with one line per broken bound.
     Check {
@@ -395,6 +399,11 @@ fn dispatch(command: Command) -> Result<ExitCode, String> {
                 .map(|f| Ok((f.clone(), read_input(f)?)))
                 .collect::<Result<Vec<_>, String>>()?;
             emit(&sweep_io::merge(&inputs, pretty).map_err(|e| format!("cannot merge: {e}"))?)?;
+        }
+        Command::Chart(args) => {
+            let written = chart::run(&args)?;
+            let paths: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
+            emit(&paths.join("\n"))?;
         }
         Command::Check {
             scenario,

@@ -608,3 +608,154 @@ fn a_one_field_sweep_keeps_its_shape_when_sharded() {
         "--shard",
     );
 }
+
+/// Every chart and the topology in `dir`, each a valid SVG document.
+fn svgs_in(dir: &std::path::Path) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = std::fs::read_dir(dir)
+        .expect("the folder was made")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "svg"))
+        .map(|p| {
+            let name = p.file_name().unwrap().to_string_lossy().to_string();
+            (name, std::fs::read_to_string(&p).expect("readable"))
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+fn valid_svg(name: &str, svg: &str) {
+    assert!(
+        svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"),
+        "{name}"
+    );
+    assert!(
+        svg.contains("xmlns=\"http://www.w3.org/2000/svg\""),
+        "{name}"
+    );
+    assert!(!svg.contains("could not be drawn"), "{name}");
+    // Balanced tags: every opened text element is closed.
+    assert_eq!(
+        svg.matches("<text").count(),
+        svg.matches("</text>").count(),
+        "{name}"
+    );
+}
+
+#[test]
+fn chart_writes_every_chart_and_the_topology_as_svg() {
+    let dir = std::env::temp_dir().join(format!("poolcast-chart-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = poolcast(&["chart", "-", "--out", dir.to_str().unwrap()], MM10);
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
+    let files = svgs_in(&dir);
+    let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
+    for stem in [
+        "events",
+        "connections",
+        "db-connections",
+        "failures",
+        "retries",
+        "instances",
+        "proxy-waiting",
+        "p99-wait",
+        "wait-distribution",
+        "topology",
+    ] {
+        assert!(
+            names.contains(&format!("{stem}.svg").as_str()),
+            "{stem}: {names:?}"
+        );
+    }
+    for (name, svg) in &files {
+        valid_svg(name, svg);
+        assert!(
+            stdout(&out).contains(name.as_str()),
+            "every path is printed"
+        );
+    }
+    let topology = &files.iter().find(|(n, _)| n == "topology.svg").unwrap().1;
+    assert!(topology.contains("limit 97") && topology.contains("1 inst × 1 pool × 10"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn chart_compare_draws_a_under_b_and_png_when_asked() {
+    let dir = std::env::temp_dir().join(format!("poolcast-compare-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let a = dir.with_extension("a.json");
+    std::fs::write(
+        &a,
+        MM10.replace(
+            "\"max_size\": 10, \"min_idle\": 10",
+            "\"max_size\": 12, \"min_idle\": 12",
+        ),
+    )
+    .unwrap();
+    let out = poolcast(
+        &[
+            "chart",
+            "-",
+            "--out",
+            dir.to_str().unwrap(),
+            "--compare",
+            a.to_str().unwrap(),
+            "--png",
+            "--width",
+            "640",
+            "--height",
+            "240",
+        ],
+        MM10,
+    );
+    assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
+    let files = svgs_in(&dir);
+    assert!(files.iter().any(|(n, _)| n == "topology-a.svg"));
+    for (name, svg) in &files {
+        valid_svg(name, svg);
+        if !name.starts_with("topology") && name != "events.svg" {
+            assert!(svg.contains("run A"), "{name} overlays A");
+        }
+    }
+    let png = std::fs::read(dir.join("connections.png")).unwrap();
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    assert_eq!(&png[16..24], &[0, 0, 2, 128, 0, 0, 0, 240], "640 x 240");
+    assert!(png.ends_with(&[0xAE, 0x42, 0x60, 0x82]), "IEND's CRC");
+    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_file(&a);
+}
+
+#[test]
+fn chart_refuses_bad_input_by_name() {
+    let dir = std::env::temp_dir().join(format!("poolcast-bad-{}", std::process::id()));
+    let bad = poolcast(
+        &["chart", "-", "--out", dir.to_str().unwrap()],
+        r#"{"pool": {"max_size": 0}}"#,
+    );
+    assert_invalid(&bad, "pool.max_size");
+    let small = poolcast(
+        &[
+            "chart",
+            "-",
+            "--out",
+            dir.to_str().unwrap(),
+            "--width",
+            "10",
+        ],
+        MM10,
+    );
+    assert_invalid(&small, "--width");
+    let missing = poolcast(
+        &[
+            "chart",
+            "-",
+            "--out",
+            dir.to_str().unwrap(),
+            "--compare",
+            "/nonexistent.json",
+        ],
+        MM10,
+    );
+    assert_invalid(&missing, "/nonexistent.json");
+    assert!(!dir.exists(), "nothing written for refused input");
+}

@@ -31,6 +31,7 @@ mod hist;
 mod incidents;
 mod lifecycle;
 mod measured;
+mod partial;
 mod pool;
 mod proxy;
 mod ps;

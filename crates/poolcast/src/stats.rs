@@ -196,7 +196,7 @@ pub struct DbStat {
     /// Most connections during the current bucket.
     bucket_peak: u64,
     /// Peak connections per closed bucket.
-    series: Vec<u64>,
+    pub(crate) series: Vec<u64>,
 }
 
 /// A database's window figures.
@@ -233,7 +233,7 @@ pub struct Stats {
     at_warmup: Option<Areas>,
     /// The next warmup end or bucket edge (`Time::MAX` when none is left).
     next_mark: Time,
-    timeline: TimelineBuilder,
+    pub(crate) timeline: TimelineBuilder,
 }
 
 impl Stats {
@@ -442,9 +442,9 @@ pub struct WindowMeans {
 
 /// Builds the per-bucket series as time goes by.
 #[derive(Debug)]
-struct TimelineBuilder {
+pub(crate) struct TimelineBuilder {
     bucket_ns: u64,
-    bucket_s: f64,
+    pub(crate) bucket_s: f64,
     end: Time,
     bucket_end: Time,
     /// The running integrals at the start of the current bucket.
@@ -454,9 +454,9 @@ struct TimelineBuilder {
     arrivals: u64,
     retries: u64,
     causes: [u64; CAUSES],
-    by_cause: Vec<[u64; CAUSES]>,
+    pub(crate) by_cause: Vec<[u64; CAUSES]>,
     wait: LogHist<true>,
-    series: Series,
+    pub(crate) series: Series,
 }
 
 impl TimelineBuilder {

@@ -1,19 +1,23 @@
-//! The calculator panel: the formulas' answers for the scenario (Little's
-//! law, the guides' sizing rules, the connection budget, Erlang C), a pool
-//! size recommended for an SLO, and a sweep of pool size run in workers.
+//! The calculator panel: the connection budget of each database summed over
+//! the services and the proxy, Erlang B for serverless functions, Erlang C
+//! for the proxy's server pool, the version-1 formulas for one service, the
+//! smallest value of a chosen knob (a service's pool size or the proxy's
+//! `default_pool_size`) meeting an SLO, and a sweep of that knob.
 
 use std::rc::Rc;
 
 use poolcast::Scenario;
 use poolcast::analytic::{Calc, QueueResult};
-use poolcast::recommend::{Recommendation, Slo};
+use poolcast::recommend::Slo;
 use poolcast::sweep::Sweep;
 use web_sys::HtmlCanvasElement;
 use yew::prelude::*;
 
 use super::chart::draw_sized;
 use super::fields::NumField;
+use crate::advise::Advised;
 use crate::browser;
+use crate::budget::{self, Knob};
 use crate::edit::Kind;
 use crate::state::{Advice, SweepRun};
 use crate::verdict::{fmt_ms, fmt_pct};
@@ -23,18 +27,20 @@ use crate::verdict::{fmt_ms, fmt_pct};
 pub struct CalculatorProps {
     /// The scenario in the form.
     pub scenario: Scenario,
+    /// The service the form shows (the default knob).
+    pub service: usize,
     /// Whether it is valid (nothing is computed otherwise).
     pub valid: bool,
     /// The sweep, if any.
     pub sweep: Option<SweepRun>,
     /// The recommendation, if any.
     pub advice: Option<Advice>,
-    /// Start a sweep of pool size.
-    pub on_sweep: Callback<()>,
+    /// Start a sweep of a knob.
+    pub on_sweep: Callback<Knob>,
     /// Cancel the sweep.
     pub on_cancel_sweep: Callback<()>,
-    /// Search for the smallest pool meeting an SLO.
-    pub on_recommend: Callback<Slo>,
+    /// Search for the smallest value of a knob meeting an SLO.
+    pub on_recommend: Callback<(Knob, Slo)>,
     /// Cancel the search.
     pub on_cancel_recommend: Callback<()>,
 }
@@ -53,7 +59,88 @@ fn queue_row(label: &str, q: &QueueResult) -> Html {
     }
 }
 
-fn formulas(c: &Calc) -> Html {
+/// The connection budget of every database.
+fn budget_table(s: &Scenario) -> Html {
+    let budgets = budget::budgets(s);
+    html! {
+        <table class="calc-table budget" data-testid="calc-budget">
+            <caption>{ "Connection budget: who can open how many connections, against what limit" }</caption>
+            <thead><tr><th>{ "database" }</th><th>{ "who" }</th><th>{ "how" }</th><th class="num">{ "connections" }</th></tr></thead>
+            { for budgets.iter().map(|b| {
+                let head = b.headroom();
+                html! {
+                    <tbody>
+                        { for b.rows.iter().enumerate().map(|(k, row)| html! {
+                            <tr>
+                                <td>{ if k == 0 { b.database.clone() } else { String::new() } }</td>
+                                <td>{ &row.who }</td><td>{ &row.how }</td>
+                                <td class="num">{ row.connections }</td>
+                            </tr>
+                        }) }
+                        <tr class={classes!("total", (head < 0).then_some("over"))}
+                            data-testid={format!("budget-{}", b.database.replace(':', "-"))}>
+                            <td></td>
+                            <td colspan="2">{ format!("total against the limit {} (max_connections − reserved)", b.limit) }</td>
+                            <td class="num">{ if head < 0 {
+                                format!("{} of {}: {} over", b.total, b.limit, -head)
+                            } else {
+                                format!("{} of {}: {} free", b.total, b.limit, head)
+                            } }</td>
+                        </tr>
+                    </tbody>
+                }
+            }) }
+        </table>
+    }
+}
+
+/// Erlang B for serverless services and Erlang C for the proxy.
+fn queues(s: &Scenario) -> Html {
+    let loss = budget::serverless_loss(s);
+    let proxy = budget::proxy_queues(s);
+    let clients = budget::proxy_clients(s);
+    let wait = |x: Option<f64>| x.map(fmt_ms).unwrap_or_else(|| "unbounded".into());
+    html! {
+        <>
+            if let Some((n, max)) = clients {
+                <p class={classes!("hint", (n > max).then_some("error"))} data-testid="calc-clients">
+                    { format!("Client connections to the proxy: up to {n} against max_client_conn {max}{}.",
+                        if n > max { ": past it PgBouncer refuses them" } else { "" }) }
+                </p>
+            }
+            if !loss.is_empty() {
+                <table class="calc-table" data-testid="calc-erlang-b">
+                    <caption>{ "Erlang B: serverless functions as a loss system (warm functions, no cold starts)" }</caption>
+                    { for loss.iter().map(|l| html! {
+                        <tr>
+                            <th>{ &l.service }</th>
+                            <td>{ format!("{:.1} functions busy on average", l.offered) }</td>
+                            <td>{ format!("c = {} ({})", l.servers, l.bound_by) }</td>
+                            <td>{ format!("lost {}", fmt_pct(l.loss)) }</td>
+                        </tr>
+                    }) }
+                </table>
+            }
+            if !proxy.is_empty() {
+                <table class="calc-table" data-testid="calc-erlang-c-proxy">
+                    <caption>{ "Erlang C: the proxy's server pool of each database (M/M/c, c = default_pool_size)" }</caption>
+                    { for proxy.iter().map(|q| html! {
+                        <tr>
+                            <th>{ format!("{} (c = {})", q.database, q.servers) }</th>
+                            <td>{ format!("{:.0} tx/s × {} = {:.1} busy", q.rate_per_s, fmt_ms(q.hold_ms), q.offered) }</td>
+                            <td>{ format!("P(wait) {}", fmt_pct(q.p_wait)) }</td>
+                            <td>{ format!("mean {}", wait(q.mean_wait_ms)) }</td>
+                            <td>{ format!("p99 {}", wait(q.p99_wait_ms)) }</td>
+                        </tr>
+                    }) }
+                </table>
+            }
+        </>
+    }
+}
+
+/// Version 1's formulas for one service alone.
+fn formulas(c: &Calc, name: &str) -> Html {
     let l = &c.littles_law;
     let r = &c.rules;
     let broken: Vec<&str> = c
@@ -65,7 +152,7 @@ fn formulas(c: &Calc) -> Html {
     html! {
         <>
             <ul class="calc-list" data-testid="calc-formulas">
-                <li>{ format!("Little's law: {:.1} connections busy fleet-wide ({:.2} per pool, {:.0} % of max size).",
+                <li>{ format!("Little's law for {name}: {:.1} connections busy ({:.2} per pool, {:.0} % of max size).",
                     l.busy_connections, l.busy_per_pool, l.utilization * 100.0) }</li>
                 <li>{ format!("Concurrency rule (busy + 25 %): {} connections, {} per pool.",
                     r.concurrency.fleet_connections, r.concurrency.per_pool) }</li>
@@ -73,11 +160,10 @@ fn formulas(c: &Calc) -> Html {
                     <li>{ format!("Cores rule (cores × 2 + spindles = {} × 2 + {}): {} connections, {} per pool.",
                         cr.cores, cr.spindles, cr.fleet_connections, cr.per_pool) }</li>
                 }
-                <li>{ format!("Budget: {}", c.budget.message) }</li>
             </ul>
             <table class="calc-table" data-testid="calc-erlang">
                 <tbody>
-                    { queue_row("Erlang C", &c.erlang_c) }
+                    { queue_row("Erlang C, one pool", &c.erlang_c) }
                     if let Some(q) = &c.with_timeout { { queue_row("with the timeout", q) } }
                 </tbody>
             </table>
@@ -94,40 +180,44 @@ fn formulas(c: &Calc) -> Html {
 fn advice_view(a: &Advice, current: &Scenario) -> Html {
     match a {
         Advice::Searching { tried, .. } => html! {
-            <p data-testid="advice">{ format!("Searching: {tried} pool sizes simulated…") }</p>
+            <p data-testid="advice">{ format!("Searching: {} values simulated…", tried.len()) }</p>
         },
         Advice::Failed(m) => html! { <p class="error" data-testid="advice">{ m }</p> },
         Advice::Done(answer) => {
-            let (s, r): (&Scenario, &Recommendation) = (&answer.0, &answer.1);
-            let headline = match r.pool_max_size {
+            let (s, r): (&Scenario, &Advised) = (&answer.0, &answer.1);
+            let what = r.knob.label(s);
+            let headline = match r.value {
                 Some(n) => format!(
-                    "Smallest pool meeting the SLO: max size {n} per pool ({} × {n} = {} of {} allowed connections).",
-                    r.pools,
-                    r.pools * u64::from(n),
-                    r.db_limit
+                    "Smallest {what} meeting the SLO: {n} (p99 wait at most {} ms{}; the databases accept up to {}).",
+                    r.slo.max_p99_wait_ms,
+                    r.slo
+                        .max_failure_fraction
+                        .map(|f| format!(", failures at most {}", fmt_pct(f)))
+                        .unwrap_or_default(),
+                    r.allowed
                 ),
                 None => format!(
-                    "No pool size meets the SLO. {}",
-                    r.reason.clone().unwrap_or_default()
+                    "No {what} up to {} meets the SLO: the fix is elsewhere (fewer instances, a proxy, shorter queries, more cores).",
+                    r.allowed
                 ),
             };
-            let analytic = r.analytic_max_size.map(|n| {
-                format!(
-                    "The formulas alone say {n}{}.",
-                    if r.analytic_exact {
-                        ""
-                    } else {
-                        " (approximate here)"
-                    }
-                )
-            });
+            let tried: Vec<String> = r
+                .tried
+                .iter()
+                .map(|t| {
+                    format!(
+                        "{}: p99 {}, failed {}{}",
+                        t.value,
+                        fmt_ms(t.p99_wait_ms),
+                        fmt_pct(t.fail_fraction),
+                        if t.ok { " ✓" } else { "" }
+                    )
+                })
+                .collect();
             html! {
                 <div class={classes!("advice", (s != current).then_some("stale"))} data-testid="advice">
                     <p><strong>{ headline }</strong></p>
-                    if let Some(t) = analytic { <p class="hint">{ t }</p> }
-                    if !r.fixes.is_empty() || !r.notes.is_empty() {
-                        <ul class="hint">{ for r.fixes.iter().chain(r.notes.iter()).map(|t| html! { <li>{ t }</li> }) }</ul>
-                    }
+                    <p class="hint">{ format!("Simulated: {}", tried.join(" · ")) }</p>
                 </div>
             }
         }
@@ -161,26 +251,27 @@ fn sweep_table(sw: &SweepRun) -> Html {
     }
 }
 
-/// Draws the sweep chart on `canvas`.
-fn draw_sweep(canvas: &HtmlCanvasElement, sweep: &Sweep, base: &Scenario) -> Result<(), String> {
-    draw_sized(canvas, 260, |root| {
-        poolcast_charts::draw_sweep(root, sweep, base)
-    })
-}
-
 /// The calculator panel.
 #[function_component(Calculator)]
 pub fn calculator(p: &CalculatorProps) -> Html {
     let p99 = use_state(|| "50".to_string());
-    let timeout_pct = use_state(|| "0.1".to_string());
+    let fail_pct = use_state(|| "0.1".to_string());
+    let knobs = budget::knobs(&p.scenario);
+    let chosen = use_state(|| None::<Knob>);
+    let knob = chosen
+        .filter(|k| knobs.contains(k))
+        .unwrap_or(Knob::Service(
+            p.service.min(p.scenario.services.len().saturating_sub(1)),
+        ));
     let canvas = use_node_ref();
     let sweep_data = p
         .sweep
         .as_ref()
         .filter(|sw| !sw.points.is_empty())
         .map(|sw| {
+            let field = sw.knob.map_or("pool.max_size".into(), Knob::path);
             Rc::new(Sweep {
-                field: "pool.max_size".into(),
+                field,
                 db_limit: u64::from(p.scenario.db_limit()),
                 points: sw.points.clone(),
             })
@@ -190,7 +281,8 @@ pub fn calculator(p: &CalculatorProps) -> Html {
         let key = p.sweep.as_ref().map(|sw| (sw.id, sw.points.len()));
         use_effect_with(key, move |_| {
             if let (Some(c), Some(d)) = (canvas.cast::<HtmlCanvasElement>(), data)
-                && let Err(e) = draw_sweep(&c, &d, &base)
+                && let Err(e) =
+                    draw_sized(&c, 260, |root| poolcast_charts::draw_sweep(root, &d, &base))
             {
                 web_sys::console::error_1(&format!("sweep chart: {e}").into());
             }
@@ -202,7 +294,19 @@ pub fn calculator(p: &CalculatorProps) -> Html {
                 <p class="hint">{ "Fix the scenario's problems to see the formulas." }</p></section>
         };
     }
-    let calc = poolcast::analytic::calc(&p.scenario);
+    let svc_index = match knob {
+        Knob::Service(i) => i,
+        Knob::Proxy => p.service,
+    }
+    .min(p.scenario.services.len().saturating_sub(1));
+    let one = Scenario {
+        services: vec![p.scenario.services[svc_index].clone()],
+        proxy: None,
+        events: Vec::new(),
+        version: 2,
+        ..p.scenario.clone()
+    };
+    let calc = poolcast::analytic::calc(&one);
     let slo = {
         let read = |t: &str| {
             t.trim()
@@ -212,8 +316,8 @@ pub fn calculator(p: &CalculatorProps) -> Html {
         };
         read(&p99).map(|max_p99_wait_ms| Slo {
             max_p99_wait_ms,
-            max_timeout_fraction: read(&timeout_pct).map(|x| x / 100.0),
-            max_failure_fraction: None,
+            max_timeout_fraction: None,
+            max_failure_fraction: read(&fail_pct).map(|x| x / 100.0),
         })
     };
     let set_text = |h: UseStateHandle<String>| {
@@ -223,13 +327,21 @@ pub fn calculator(p: &CalculatorProps) -> Html {
         let cb = p.on_recommend.clone();
         Callback::from(move |_: MouseEvent| {
             if let Some(slo) = slo {
-                cb.emit(slo);
+                cb.emit((knob, slo));
             }
+        })
+    };
+    let on_knob = {
+        let (chosen, knobs) = (chosen.clone(), knobs.clone());
+        Callback::from(move |e: Event| {
+            let select: web_sys::HtmlSelectElement = e.target_unchecked_into();
+            let i: usize = select.value().parse().unwrap_or(0);
+            chosen.set(knobs.get(i).copied());
         })
     };
     let searching = matches!(p.advice, Some(Advice::Searching { .. }));
     let sweeping = p.sweep.as_ref().is_some_and(|sw| sw.running);
-    let on_sweep = p.on_sweep.reform(|_: MouseEvent| ());
+    let on_sweep = p.on_sweep.reform(move |_: MouseEvent| knob);
     let on_cancel_sweep = p.on_cancel_sweep.reform(|_: MouseEvent| ());
     let on_cancel_rec = p.on_cancel_recommend.reform(|_: MouseEvent| ());
     let on_png = {
@@ -242,24 +354,36 @@ pub fn calculator(p: &CalculatorProps) -> Html {
             }
         })
     };
+    let name = p.scenario.services[svc_index].name.clone();
     html! {
         <section class="calc" aria-label="Calculator">
             <h2>{ "Calculator" }</h2>
-            { formulas(&calc) }
+            { budget_table(&p.scenario) }
+            { queues(&p.scenario) }
+            { formulas(&calc, &name) }
             <div class="slo">
+                <div class="field">
+                    <label for="f-knob">{ "Size" }</label>
+                    <select id="f-knob" data-testid="knob" onchange={on_knob}>
+                        { for knobs.iter().enumerate().map(|(i, k)| html! {
+                            <option value={i.to_string()} selected={*k == knob}>{ k.label(&p.scenario) }</option>
+                        }) }
+                    </select>
+                </div>
                 <NumField path="slo.max_p99_wait_ms" label="SLO: p99 wait at most" unit="ms" kind={Kind::Float}
                     value={(*p99).clone()} on_set={set_text(p99.clone())}
                     error={slo.is_none().then(|| AttrValue::from("enter a number of ms"))} />
-                <NumField path="slo.max_timeout_pct" label="and timeouts at most" unit="%" kind={Kind::OptFloat}
-                    value={(*timeout_pct).clone()} placeholder="no bound" on_set={set_text(timeout_pct.clone())} />
+                <NumField path="slo.max_failure_pct" label="and failures at most" unit="%" kind={Kind::OptFloat}
+                    value={(*fail_pct).clone()} placeholder="no bound" on_set={set_text(fail_pct.clone())} />
                 <button type="button" onclick={on_recommend} disabled={slo.is_none() || searching}
-                    data-testid="recommend">{ "Recommend a pool size" }</button>
+                    data-testid="recommend">{ "Recommend" }</button>
                 <button type="button" onclick={on_cancel_rec} disabled={!searching}>{ "Cancel" }</button>
             </div>
             if let Some(a) = &p.advice { { advice_view(a, &p.scenario) } }
             <div class="sweep-bar">
                 <button type="button" onclick={on_sweep} disabled={sweeping} data-testid="sweep">
-                    { format!("Sweep pool size ({} runs, {} workers)", crate::state::sweep_sizes(&p.scenario).len(), crate::runner::sweep_workers()) }
+                    { format!("Sweep {} ({} runs, {} workers)", knob.path(),
+                        crate::state::sweep_values(&p.scenario, knob).len(), crate::runner::sweep_workers()) }
                 </button>
                 <button type="button" onclick={on_cancel_sweep} disabled={!sweeping} data-testid="sweep-cancel">{ "Cancel" }</button>
                 if let Some(sw) = &p.sweep {
@@ -271,7 +395,7 @@ pub fn calculator(p: &CalculatorProps) -> Html {
                 }
             </div>
             <canvas ref={canvas} data-testid="chart-sweep" role="img"
-                aria-label="p99 wait, timeouts and failures against pool size"
+                aria-label={format!("p99 wait, timeouts and failures against {}", sweep_data.as_ref().map_or("pool size".into(), |d| d.field.clone()))}
                 hidden={sweep_data.is_none()}></canvas>
             if let Some(sw) = &p.sweep { { sweep_table(sw) } }
         </section>

@@ -1,29 +1,39 @@
 //! One chart of a report on a `<canvas>` (from a `NodeRef`, never by id),
-//! drawn by poolcast-charts through plotters-canvas, with a PNG download.
+//! drawn by poolcast-charts through plotters-canvas, with run A faint under
+//! it when comparing, and a PNG download.
 
 use std::rc::Rc;
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters_canvas::CanvasBackend;
+use poolcast::Report;
 use poolcast_charts::Chart;
 use web_sys::HtmlCanvasElement;
 use yew::prelude::*;
 
 use crate::browser;
-use crate::state::Outcome;
 
-/// Height of a chart, CSS pixels (also `.chart canvas` in style.css: the
-/// page's CSP allows no inline styles).
-const HEIGHT_PX: u32 = 230;
+/// Height of a chart, CSS pixels. The page's CSP allows no inline style
+/// attributes: `draw_sized` sets the height through the CSSOM instead.
+pub const HEIGHT_PX: u32 = 230;
 
 /// Props of [`ChartView`].
 #[derive(Properties, PartialEq)]
 pub struct ChartViewProps {
-    /// The run to draw.
-    pub outcome: Rc<Outcome>,
+    /// The run to draw (B when comparing; maybe a run still going).
+    pub report: Rc<Report>,
+    /// Run A, drawn faint under it.
+    #[prop_or_default]
+    pub compare: Option<Rc<Report>>,
     /// Which chart.
     pub chart: Chart,
+    /// Height, CSS px.
+    #[prop_or(HEIGHT_PX)]
+    pub height: u32,
+    /// "live" while the run goes on, "cancelled" after Cancel, "" when done.
+    #[prop_or_default]
+    pub partial: AttrValue,
 }
 
 /// Sizes `canvas` to its box's width and `height` px, then draws with `draw`.
@@ -40,6 +50,10 @@ where
     };
     canvas.set_width(width);
     canvas.set_height(height);
+    // Through the CSSOM: the page's CSP refuses style attributes.
+    let _ = canvas
+        .style()
+        .set_property("height", &format!("{height}px"));
     let backend =
         CanvasBackend::with_canvas_object(canvas.clone()).ok_or("the canvas has no 2D context")?;
     let root = backend.into_drawing_area();
@@ -48,13 +62,20 @@ where
 }
 
 /// Draws `chart` of the report on `canvas`, sized to its box.
-pub fn draw_on(
+pub fn draw_on(canvas: &HtmlCanvasElement, chart: Chart, report: &Report) -> Result<(), String> {
+    draw_pair(canvas, chart, report, None, HEIGHT_PX)
+}
+
+/// Draws `chart` of B with A faint under it on `canvas`.
+pub fn draw_pair(
     canvas: &HtmlCanvasElement,
     chart: Chart,
-    report: &poolcast::Report,
+    b: &Report,
+    a: Option<&Report>,
+    height: u32,
 ) -> Result<(), String> {
-    draw_sized(canvas, HEIGHT_PX, |root| {
-        poolcast_charts::draw(chart, root, report)
+    draw_sized(canvas, height, |root| {
+        poolcast_charts::draw_compare(chart, root, b, a)
     })
 }
 
@@ -64,10 +85,17 @@ pub fn chart_view(p: &ChartViewProps) -> Html {
     let canvas = use_node_ref();
     {
         let canvas = canvas.clone();
-        let (outcome, chart) = (p.outcome.clone(), p.chart);
-        use_effect_with((Rc::as_ptr(&outcome) as usize, chart), move |_| {
+        let (report, compare, chart, height) =
+            (p.report.clone(), p.compare.clone(), p.chart, p.height);
+        let key = (
+            Rc::as_ptr(&report) as usize,
+            compare.as_ref().map(|c| Rc::as_ptr(c) as usize),
+            chart,
+            height,
+        );
+        use_effect_with(key, move |_| {
             if let Some(c) = canvas.cast::<HtmlCanvasElement>()
-                && let Err(e) = draw_on(&c, chart, &outcome.report)
+                && let Err(e) = draw_pair(&c, chart, &report, compare.as_deref(), height)
             {
                 web_sys::console::error_1(&format!("chart {}: {e}", chart.title()).into());
             }
@@ -85,6 +113,21 @@ pub fn chart_view(p: &ChartViewProps) -> Html {
         })
     };
     let stem = p.chart.file_stem();
+    let label = if p.compare.is_some() {
+        format!("{}: run B, with run A faint", p.chart.title())
+    } else {
+        p.chart.title().to_string()
+    };
+    let markers = p
+        .report
+        .timeline
+        .events
+        .len()
+        .max(if p.chart == Chart::Events {
+            p.report.scenario.events.len()
+        } else {
+            0
+        });
     html! {
         <figure class="chart">
             <figcaption>
@@ -94,7 +137,8 @@ pub fn chart_view(p: &ChartViewProps) -> Html {
                     aria-label={format!("Download {} as PNG", p.chart.title())}>{ "PNG" }</button>
             </figcaption>
             <canvas ref={canvas} data-testid={format!("chart-{stem}")} role="img"
-                aria-label={p.chart.title()}></canvas>
+                aria-label={label} data-markers={markers.to_string()} data-partial={p.partial.clone()}
+                data-buckets={p.report.timeline.series.busy.len().to_string()}></canvas>
         </figure>
     }
 }

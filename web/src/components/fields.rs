@@ -6,9 +6,52 @@ use yew::prelude::*;
 
 use crate::edit::Kind;
 
-/// The DOM id of a field's input, from its dotted path.
+/// The DOM id of a field's input, from its dotted path. The form shows one
+/// service at a time, so a service's fields drop `services.N.`
+/// (`services.1.pool.max_size` is `f-pool-max-size`) and keep the ids they
+/// had when there was one fleet.
 pub fn field_id(path: &str) -> String {
-    format!("f-{}", path.replace(['.', '_'], "-"))
+    let rel = match path.strip_prefix("services.") {
+        Some(rest) => match rest.split_once('.') {
+            Some((_, "name")) => "service.name",
+            Some((_, field)) => field,
+            None => rest,
+        },
+        None => path,
+    };
+    format!("f-{}", rel.replace(['.', '_'], "-"))
+}
+
+/// Props of [`CheckField`].
+#[derive(Properties, PartialEq)]
+pub struct CheckFieldProps {
+    /// Id stem (a dotted path or a name).
+    pub path: AttrValue,
+    /// The label.
+    pub label: AttrValue,
+    /// Whether it is ticked.
+    pub checked: bool,
+    /// Called with the new state.
+    pub on_change: Callback<bool>,
+}
+
+/// A labelled checkbox (a block of settings on or off).
+#[function_component(CheckField)]
+pub fn check_field(p: &CheckFieldProps) -> Html {
+    let id = field_id(&p.path);
+    let onchange = {
+        let on_change = p.on_change.clone();
+        Callback::from(move |e: Event| {
+            let input: HtmlInputElement = e.target_unchecked_into();
+            on_change.emit(input.checked());
+        })
+    };
+    html! {
+        <label class="check" for={id.clone()}>
+            <input type="checkbox" id={id.clone()} data-testid={id} checked={p.checked} {onchange} />
+            { p.label.clone() }
+        </label>
+    }
 }
 
 /// Props of [`NumField`].

@@ -1,14 +1,17 @@
-//! The scenario form, grouped Workload / Fleet / Pool / Database, with the
-//! rarely changed settings folded under "Advanced".
+//! The scenario form for version 2: the services (one shown at a time, in
+//! tabs: add, copy, remove, rename), the proxy, the database and its
+//! replicas, the timed events, and the run's length under "Advanced".
+//! Every field names itself in its error, inline.
 
 use std::collections::BTreeMap;
 
 use poolcast::Scenario;
-use poolcast::scenario::Dist;
+use poolcast::scenario::{Arrivals, Cause, QueryMode, Route, ServiceKind};
 use yew::prelude::*;
 
-use super::fields::{NumField, SelectField};
-use crate::edit::{self, DIST_KINDS, Kind};
+use super::events::EventsEditor;
+use super::fields::{CheckField, NumField, SelectField};
+use crate::edit::{self, DIST_KINDS, Edit, Kind};
 use crate::state::{Action, Draft};
 
 /// Props of [`ScenarioForm`].
@@ -16,107 +19,213 @@ use crate::state::{Action, Draft};
 pub struct ScenarioFormProps {
     /// The scenario shown.
     pub scenario: Scenario,
+    /// The service whose fields are shown.
+    pub service: usize,
     /// Fields being typed in.
     pub drafts: BTreeMap<String, Draft>,
-    /// Problems by field (dotted path, message).
+    /// Problems by field (form path, message).
     pub errors: Vec<(String, String)>,
     /// Called with each edit.
     pub on_action: Callback<Action>,
 }
 
-/// The form.
-#[function_component(ScenarioForm)]
-pub fn scenario_form(p: &ScenarioFormProps) -> Html {
-    let on_set = {
-        let on_action = p.on_action.clone();
-        Callback::from(move |(path, kind, text): (String, Kind, String)| {
-            on_action.emit(Action::Set { path, kind, text })
-        })
-    };
-    let num = |path: &str,
-               label: &'static str,
-               unit: &'static str,
-               kind: Kind,
-               placeholder: &'static str| {
-        let draft = p.drafts.get(path);
-        let value = draft
+/// What every field of the form needs to draw itself.
+pub struct F<'a> {
+    /// The scenario.
+    pub s: &'a Scenario,
+    /// Text being typed.
+    pub drafts: &'a BTreeMap<String, Draft>,
+    /// Problems by form path.
+    pub errors: &'a [(String, String)],
+    /// Where edits go.
+    pub on_action: &'a Callback<Action>,
+}
+
+impl F<'_> {
+    /// The problem with the field at `path`, typed or from validation.
+    pub fn error_of(&self, path: &str) -> Option<String> {
+        self.drafts
+            .get(path)
+            .and_then(|d| d.error.clone())
+            .or_else(|| {
+                self.errors
+                    .iter()
+                    .find(|(f, _)| f == path)
+                    .map(|(_, m)| m.clone())
+            })
+    }
+
+    /// A number (or text) field.
+    pub fn num(
+        &self,
+        path: &str,
+        label: &'static str,
+        unit: &'static str,
+        kind: Kind,
+        placeholder: &'static str,
+    ) -> Html {
+        let value = self
+            .drafts
+            .get(path)
             .map(|d| d.text.clone())
-            .unwrap_or_else(|| edit::field_text(&p.scenario, path));
-        let error = draft.and_then(|d| d.error.clone()).or_else(|| {
-            p.errors
-                .iter()
-                .find(|(f, _)| f == path)
-                .map(|(_, m)| m.clone())
+            .unwrap_or_else(|| edit::field_text(self.s, path));
+        let on_action = self.on_action.clone();
+        let on_set = Callback::from(move |(path, kind, text): (String, Kind, String)| {
+            on_action.emit(Action::Set { path, kind, text })
         });
         html! {
-            <NumField path={path.to_string()} label={label} unit={unit} kind={kind} value={value}
-                error={error.map(AttrValue::from)} placeholder={placeholder} on_set={on_set.clone()} />
+            <NumField path={path.to_string()} {label} {unit} {kind} {value}
+                error={self.error_of(path).map(AttrValue::from)} {placeholder} {on_set} />
         }
-    };
-    let select =
-        |path: &'static str, label: &'static str, options: &[(&'static str, &'static str)]| {
-            let on_action = p.on_action.clone();
-            let on_change = Callback::from(move |text: String| {
-                on_action.emit(Action::Set {
-                    path: path.into(),
-                    kind: Kind::Text,
-                    text,
-                })
-            });
-            let options: Vec<(AttrValue, AttrValue)> = options
-                .iter()
-                .map(|(v, l)| (AttrValue::from(*v), AttrValue::from(*l)))
-                .collect();
-            html! {
-                <SelectField path={path} label={label} options={options}
-                    value={edit::field_text(&p.scenario, path)} {on_change} />
-            }
-        };
-    let dist = |path: &'static str, label: &'static str, d: &Dist| {
-        let on_action = p.on_action.clone();
-        let on_change = Callback::from(move |kind: String| {
-            on_action.emit(Action::SetDistKind {
-                path: path.into(),
-                kind,
+    }
+
+    /// A select whose value is the field's text.
+    pub fn select(&self, path: &str, label: &'static str, options: &[(&str, &str)]) -> Html {
+        let on_action = self.on_action.clone();
+        let p = path.to_string();
+        let on_change = Callback::from(move |text: String| {
+            on_action.emit(Action::Set {
+                path: p.clone(),
+                kind: Kind::Text,
+                text,
             })
         });
-        let options: Vec<(AttrValue, AttrValue)> = DIST_KINDS
+        let options: Vec<(AttrValue, AttrValue)> = options
+            .iter()
+            .map(|(v, l)| {
+                (
+                    AttrValue::from(v.to_string()),
+                    AttrValue::from(l.to_string()),
+                )
+            })
+            .collect();
+        html! {
+            <>
+                <SelectField path={path.to_string()} {label} {options}
+                    value={edit::field_text(self.s, path)} {on_change} />
+                if let Some(e) = self.error_of(path) { <span class="error" role="alert">{ e }</span> }
+            </>
+        }
+    }
+
+    /// A checkbox that makes a structural edit.
+    pub fn check(
+        &self,
+        id: &str,
+        label: &'static str,
+        on: bool,
+        edit: impl Fn(bool) -> Edit + 'static,
+    ) -> Html {
+        let on_action = self.on_action.clone();
+        let on_change = Callback::from(move |v: bool| on_action.emit(Action::Edit(edit(v))));
+        html! { <CheckField path={id.to_string()} {label} checked={on} {on_change} /> }
+    }
+
+    /// A distribution: its kind and its parameters.
+    pub fn dist(&self, path: &str, label: &'static str) -> Html {
+        let Some(d) = edit::dist_at(self.s, path) else {
+            return html! {};
+        };
+        let on_action = self.on_action.clone();
+        let p = path.to_string();
+        let on_change = Callback::from(move |kind: String| {
+            on_action.emit(Action::Edit(Edit::SetDistKind {
+                path: p.clone(),
+                kind,
+            }))
+        });
+        let mut options: Vec<(AttrValue, AttrValue)> = DIST_KINDS
             .iter()
             .map(|(v, l)| (AttrValue::from(*v), AttrValue::from(*l)))
             .collect();
-        let params = edit::dist_params(d)
+        if d.is_measured() {
+            options.push(("measured".into(), "measured (edit it in the JSON)".into()));
+        }
+        let params = edit::dist_params(&d)
             .iter()
-            .map(|(key, plabel)| num(&format!("{path}.{key}"), plabel, "ms", Kind::Float, ""));
-        let error = p
-            .errors
-            .iter()
-            .find(|(f, _)| f == path)
-            .map(|(_, m)| m.clone());
+            .map(|(key, plabel)| self.num(&format!("{path}.{key}"), plabel, "ms", Kind::Float, ""));
         html! {
             <fieldset class="dist">
                 <legend>{ label }</legend>
-                <SelectField path={path} label="distribution" options={options}
-                    value={edit::dist_kind(d)} {on_change} />
+                <SelectField path={path.to_string()} label="distribution" {options}
+                    value={edit::dist_kind(&d)} {on_change} />
                 <div class="row">{ for params }</div>
-                if let Some(e) = error { <span class="error" role="alert">{ e }</span> }
+                if let Some(e) = self.error_of(path) { <span class="error" role="alert">{ e }</span> }
             </fieldset>
         }
+    }
+}
+
+/// The tabs of the services, with add, copy and remove.
+fn service_tabs(f: &F, current: usize) -> Html {
+    let tabs = f.s.services.iter().enumerate().map(|(i, svc)| {
+        let on_action = f.on_action.clone();
+        let onclick = Callback::from(move |_: MouseEvent| on_action.emit(Action::SelectService(i)));
+        let bad = f.errors.iter().any(|(p, _)| p.starts_with(&format!("services.{i}.")));
+        let kind = if svc.is_serverless() { "λ " } else { "" };
+        html! {
+            <button type="button" role="tab" aria-selected={(i == current).to_string()}
+                class={classes!("tab", (i == current).then_some("current"), bad.then_some("invalid"))}
+                data-testid={format!("service-tab-{i}")} {onclick}>
+                { format!("{kind}{}", svc.name) }
+            </button>
+        }
+    });
+    let act = |e: Edit| {
+        let on_action = f.on_action.clone();
+        Callback::from(move |_: MouseEvent| on_action.emit(Action::Edit(e.clone())))
     };
+    html! {
+        <div class="tabs" role="tablist" aria-label="Services">
+            { for tabs }
+            <button type="button" class="small" onclick={act(Edit::AddService)} data-testid="add-service"
+                title="A new service (an API, a worker, a cron job) on the same database">{ "+ service" }</button>
+            <button type="button" class="small" onclick={act(Edit::DuplicateService(current))}
+                data-testid="duplicate-service">{ "copy" }</button>
+            <button type="button" class="small" onclick={act(Edit::RemoveService(current))}
+                disabled={f.s.services.len() < 2} data-testid="remove-service">{ "remove" }</button>
+        </div>
+    }
+}
+
+/// The fields of service `i`.
+fn service_fields(f: &F, i: usize) -> Html {
+    let Some(svc) = f.s.services.get(i) else {
+        return html! {};
+    };
+    let p = |rest: &str| format!("services.{i}.{rest}");
+    let serverless = svc.is_serverless();
+    let on_action = f.on_action.clone();
+    let kind_change = Callback::from(move |v: String| {
+        let k = if v == "serverless" {
+            ServiceKind::Serverless
+        } else {
+            ServiceKind::Instances
+        };
+        on_action.emit(Action::Edit(Edit::SetKind(i, k)))
+    });
+    let on_action = f.on_action.clone();
+    let arrivals_change = Callback::from(move |v: String| {
+        on_action.emit(Action::Edit(Edit::SetClosed(i, v == "closed")))
+    });
+    let closed = svc.workload.is_closed();
+    let w = &svc.workload;
     let profile = {
-        let on_action = p.on_action.clone();
-        let draft = p.drafts.get("workload.rate_profile");
+        let path = p("workload.rate_profile");
+        let draft = f.drafts.get(&path);
         let value = draft
             .map(|d| d.text.clone())
-            .unwrap_or_else(|| edit::profile_text(&p.scenario.app().workload.rate_profile));
+            .unwrap_or_else(|| edit::profile_text(&w.rate_profile));
         let error = draft.and_then(|d| d.error.clone()).or_else(|| {
-            p.errors
+            f.errors
                 .iter()
-                .find(|(f, _)| f.starts_with("workload.rate_profile"))
-                .map(|(f, m)| format!("{f}: {m}"))
+                .find(|(e, _)| e.starts_with(&path))
+                .map(|(e, m)| format!("{e}: {m}"))
         });
+        let on_action = f.on_action.clone();
         let oninput = Callback::from(move |e: InputEvent| {
             let input: web_sys::HtmlInputElement = e.target_unchecked_into();
-            on_action.emit(Action::SetProfile(input.value()));
+            on_action.emit(Action::Edit(Edit::SetProfile(i, input.value())));
         });
         html! {
             <div class={classes!("field", "wide", error.is_some().then_some("invalid"))}>
@@ -127,7 +236,277 @@ pub fn scenario_form(p: &ScenarioFormProps) -> Html {
             </div>
         }
     };
-    let s = &p.scenario;
+    let retry = svc.retry.as_ref();
+    let causes = [
+        Cause::PoolTimeout,
+        Cause::TooManyClients,
+        Cause::DbUnavailable,
+        Cause::ConnectionLost,
+        Cause::QueryWaitTimeout,
+        Cause::MaxClientConn,
+        Cause::StatementTimeout,
+        Cause::Throttled,
+        Cause::TransactionStartTimeout,
+    ];
+    let replicas = f.s.database.replica_count() > 0;
+    html! {
+        <section class="service" id={format!("svc-{i}")} aria-label={format!("Service {}", svc.name)}>
+            <div class="row">
+                { f.num(&p("name"), "service name", "", Kind::Text, "") }
+                <SelectField path={p("kind")} label="runs as" value={if serverless { "serverless" } else { "instances" }}
+                    options={vec![("instances".into(), "instances".into()),
+                                  ("serverless".into(), "serverless".into())]}
+                    on_change={kind_change} />
+            </div>
+            if f.s.proxy.is_some() {
+                { f.select(&p("route"), "connects", &[("direct", "straight to the database"), ("proxy", "through the proxy (PgBouncer)")]) }
+            } else if svc.route == Route::Proxy {
+                { f.select(&p("route"), "connects", &[("direct", "straight to the database"), ("proxy", "through the proxy (none set)")]) }
+            }
+            if serverless {
+                <fieldset>
+                    <legend>{ "Functions" }</legend>
+                    <div class="row">
+                        { f.num(&p("serverless.max_concurrency"), "max concurrency", "functions", Kind::Int, "") }
+                        { f.num(&p("serverless.idle_reclaim_s"), "reclaimed after idle", "s", Kind::Float, "") }
+                    </div>
+                    <div class="row">
+                        { f.num(&p("serverless.orphan_linger_s"), "orphaned connections linger", "s", Kind::Float, "") }
+                    </div>
+                    { f.dist(&p("serverless.cold_start_ms"), "cold start") }
+                </fieldset>
+            } else {
+                <div class="row">
+                    { f.num(&p("instances"), "instances", "", Kind::Int, "") }
+                    { f.num(&p("pools_per_instance"), "pools / instance", "", Kind::Int, "") }
+                </div>
+            }
+            <fieldset>
+                <legend>{ "Workload" }</legend>
+                <SelectField path={p("workload.arrivals.kind")} label="arrivals"
+                    value={if closed { "closed" } else { "open" }}
+                    options={vec![("open".into(), "open: a rate (Poisson)".into()),
+                                  ("closed".into(), "closed: virtual users (artillery, k6)".into())]}
+                    on_change={arrivals_change} />
+                if let Arrivals::Closed { .. } = &w.arrivals {
+                    <div class="row">
+                        { f.num(&p("workload.arrivals.users"), "users", "", Kind::Int, "") }
+                        { f.num(&p("workload.arrivals.requests_per_user"), "requests / user", "", Kind::OptInt, "none: until the end") }
+                        { f.num(&p("workload.arrivals.ramp_s"), "ramp", "s", Kind::Float, "") }
+                    </div>
+                    { f.dist(&p("workload.arrivals.think_ms"), "think time") }
+                } else {
+                    <div class="row">
+                        { f.num(&p("workload.rate_per_s"), "arrival rate", "req/s", Kind::Float, "") }
+                    </div>
+                    { profile }
+                }
+                <div class="row">
+                    { f.num(&p("workload.queries_per_request"), "queries / request", "", Kind::Int, "") }
+                    if replicas {
+                        { f.num(&p("workload.read_fraction"), "reads (to replicas)", "0-1", Kind::Float, "") }
+                    }
+                </div>
+                { f.select(&p("workload.query_mode"), "query mode", &[
+                    ("sequential", "sequential (each query borrows)"),
+                    ("parallel", "parallel (Promise.all)"),
+                    ("transaction", "transaction (one connection)"),
+                ]) }
+                { f.dist(&p("workload.query_ms"), "query time") }
+                if w.query_mode == QueryMode::Transaction {
+                    { f.dist(&p("workload.hold_extra_ms"), "extra hold in the transaction") }
+                    { f.check(&p("transaction"), "Prisma transaction limits (maxWait, timeout)",
+                        w.transaction.is_some(), move |on| Edit::SetTransaction(i, on)) }
+                    if w.transaction.is_some() {
+                        <div class="row">
+                            { f.num(&p("workload.transaction.max_wait_ms"), "maxWait", "ms", Kind::Float, "") }
+                            { f.num(&p("workload.transaction.timeout_ms"), "timeout", "ms", Kind::Float, "") }
+                        </div>
+                    }
+                }
+            </fieldset>
+            <fieldset>
+                <legend>{ "Pool" }</legend>
+                <div class="row">
+                    { f.num(&p("pool.max_size"), "max size", "conns", Kind::Int, "") }
+                    { f.num(&p("pool.acquire_timeout_ms"), "acquire timeout", "ms", Kind::OptFloat, "none: wait forever") }
+                </div>
+                { f.select(&p("pool.on_connect_error"), "when the database refuses", &[
+                    ("fail", "fail the request (Prisma)"),
+                    ("retry", "retry (tarn / knex)"),
+                ]) }
+                <details class="advanced">
+                    <summary>{ "Pool lifecycle" }</summary>
+                    <div class="row">
+                        { f.num(&p("pool.min_idle"), "min idle", "conns", Kind::Int, "") }
+                        { f.num(&p("pool.idle_timeout_ms"), "idle timeout", "ms", Kind::OptFloat, "none: never") }
+                    </div>
+                    <div class="row">
+                        { f.num(&p("pool.max_lifetime_ms"), "max lifetime", "ms", Kind::OptFloat, "none: never") }
+                        { f.num(&p("pool.lifetime_jitter_ms"), "lifetime jitter", "ms", Kind::Float, "") }
+                    </div>
+                    <div class="row">
+                        { f.num(&p("pool.max_uses"), "max uses", "borrows", Kind::OptInt, "none: unlimited") }
+                        { f.num(&p("pool.create_retry_interval_ms"), "retry interval", "ms", Kind::Float, "") }
+                    </div>
+                </details>
+            </fieldset>
+            <fieldset>
+                <legend>{ "Retries" }</legend>
+                { f.check(&p("retry"), "retry failed requests", retry.is_some(), move |on| Edit::SetRetry(i, on)) }
+                if let Some(r) = retry {
+                    <div class="row">
+                        { f.num(&p("retry.max_attempts"), "attempts in all", "", Kind::Int, "") }
+                        { f.select(&p("retry.jitter"), "jitter", &[
+                            ("none", "none"), ("full", "full"), ("equal", "equal"), ("decorrelated", "decorrelated"),
+                        ]) }
+                    </div>
+                    <div class="row">
+                        { f.num(&p("retry.base_ms"), "first backoff", "ms", Kind::Float, "") }
+                        { f.num(&p("retry.cap_ms"), "longest backoff", "ms", Kind::Float, "") }
+                    </div>
+                    <div class="causes" role="group" aria-label="Retry on">
+                        <span class="hint">{ "retry on:" }</span>
+                        { for causes.iter().map(|&c| {
+                            let on = r.on.contains(&c);
+                            f.check(&format!("services.{i}.retry.on.{}", c.name()), cause_label(c), on,
+                                move |v| Edit::SetRetryOn(i, c, v))
+                        }) }
+                    </div>
+                    { f.check(&p("retry.budget"), "retry budget (token bucket)", r.budget.is_some(), move |on| Edit::SetBudget(i, on)) }
+                    if r.budget.is_some() {
+                        <div class="row">
+                            { f.num(&p("retry.budget.ratio"), "tokens per request", "", Kind::Float, "") }
+                            { f.num(&p("retry.budget.max_tokens"), "most tokens", "", Kind::Float, "") }
+                        </div>
+                    }
+                    { f.check(&p("retry.breaker"), "circuit breaker", r.breaker.is_some(), move |on| Edit::SetBreaker(i, on)) }
+                    if r.breaker.is_some() {
+                        <div class="row">
+                            { f.num(&p("retry.breaker.error_rate"), "opens at failed", "0-1", Kind::Float, "") }
+                            { f.num(&p("retry.breaker.min_requests"), "of at least", "requests", Kind::Int, "") }
+                        </div>
+                        <div class="row">
+                            { f.num(&p("retry.breaker.window_s"), "in a window of", "s", Kind::Float, "") }
+                            { f.num(&p("retry.breaker.open_s"), "stays open", "s", Kind::Float, "") }
+                        </div>
+                    }
+                }
+            </fieldset>
+        </section>
+    }
+}
+
+/// A short label of a cause for the retry checkboxes.
+fn cause_label(c: Cause) -> &'static str {
+    match c {
+        Cause::PoolTimeout => "pool timeout",
+        Cause::TooManyClients => "too many clients",
+        Cause::DbUnavailable => "database down",
+        Cause::ConnectionLost => "connection lost",
+        Cause::QueryWaitTimeout => "proxy query_wait_timeout",
+        Cause::MaxClientConn => "proxy max_client_conn",
+        Cause::StatementTimeout => "statement timeout",
+        Cause::Throttled => "throttled",
+        Cause::TransactionStartTimeout => "transaction maxWait",
+        _ => "other",
+    }
+}
+
+fn proxy_fields(f: &F) -> Html {
+    let on = f.s.proxy.is_some();
+    let unused = on && !f.s.services.iter().any(|x| x.route == Route::Proxy);
+    html! {
+        <fieldset id="proxy-fields">
+            <legend>{ "Proxy" }</legend>
+            { f.check("proxy", "a PgBouncer-style proxy", on, Edit::SetProxy) }
+            if on {
+                if unused {
+                    <p class="hint">{ "No service goes through it yet: set a service's \"connects\" to the proxy." }</p>
+                }
+                <div class="row">
+                    { f.select("proxy.pool_mode", "pool_mode", &[
+                        ("transaction", "transaction"), ("session", "session"), ("statement", "statement"),
+                    ]) }
+                </div>
+                <div class="row">
+                    { f.num("proxy.default_pool_size", "default_pool_size", "per db", Kind::Int, "") }
+                    { f.num("proxy.max_client_conn", "max_client_conn", "clients", Kind::Int, "") }
+                </div>
+                <div class="row">
+                    { f.num("proxy.min_pool_size", "min_pool_size", "per db", Kind::Int, "") }
+                    { f.num("proxy.query_wait_timeout_ms", "query_wait_timeout", "ms", Kind::OptFloat, "none: never") }
+                </div>
+                <details class="advanced">
+                    <summary>{ "Reserve and server connections" }</summary>
+                    <div class="row">
+                        { f.num("proxy.reserve_pool_size", "reserve_pool_size", "", Kind::Int, "") }
+                        { f.num("proxy.reserve_pool_timeout_ms", "reserve after", "ms", Kind::Float, "") }
+                    </div>
+                    <div class="row">
+                        { f.num("proxy.server_idle_timeout_ms", "server_idle_timeout", "ms", Kind::OptFloat, "none: never") }
+                        { f.num("proxy.server_lifetime_ms", "server_lifetime", "ms", Kind::OptFloat, "none: never") }
+                    </div>
+                    <div class="row">
+                        { f.num("proxy.server_login_retry_ms", "server_login_retry", "ms", Kind::Float, "") }
+                        { f.num("proxy.client_connect_ms", "client connect", "ms", Kind::Float, "") }
+                    </div>
+                </details>
+            }
+        </fieldset>
+    }
+}
+
+fn database_fields(f: &F) -> Html {
+    let d = &f.s.database;
+    html! {
+        <fieldset id="db-fields">
+            <legend>{ "Database" }</legend>
+            <div class="row">
+                { f.num("database.max_connections", "max_connections", "", Kind::Int, "") }
+                { f.num("database.reserved_connections", "reserved", "", Kind::Int, "") }
+            </div>
+            <div class="row">
+                { f.num("database.cores", "CPU cores", "", Kind::OptInt, "none") }
+                { f.num("database.connect_ms", "connect time", "ms", Kind::Float, "") }
+            </div>
+            <div class="row">
+                { f.num("database.statement_timeout_ms", "statement_timeout", "ms", Kind::OptFloat, "none: never") }
+                { f.num("database.idle_in_transaction_timeout_ms", "idle_in_transaction timeout", "ms", Kind::OptFloat, "none: never") }
+            </div>
+            { f.check("database.contention", "contention past the knee (locks, coherency)", d.contention.is_some(), Edit::SetContention) }
+            if d.contention.is_some() {
+                <div class="row">
+                    { f.num("database.contention.sigma", "sigma (serial)", "", Kind::Float, "") }
+                    { f.num("database.contention.kappa", "kappa (coherency)", "", Kind::Float, "") }
+                </div>
+            }
+            { f.check("database.replicas", "read replicas", d.replicas.is_some(), Edit::SetReplicas) }
+            if d.replicas.is_some() {
+                <div class="row">
+                    { f.num("database.replicas.count", "replicas", "", Kind::Int, "") }
+                    { f.num("database.replicas.cores", "cores each", "", Kind::OptInt, "none") }
+                </div>
+                <div class="row">
+                    { f.num("database.replicas.max_connections", "max_connections each", "", Kind::Int, "") }
+                    { f.num("database.replicas.reserved_connections", "reserved each", "", Kind::Int, "") }
+                </div>
+                <p class="hint">{ "Each service sends its reads (the \"reads\" fraction) to a replica at random." }</p>
+            }
+        </fieldset>
+    }
+}
+
+/// The form.
+#[function_component(ScenarioForm)]
+pub fn scenario_form(p: &ScenarioFormProps) -> Html {
+    let f = F {
+        s: &p.scenario,
+        drafts: &p.drafts,
+        errors: &p.errors,
+        on_action: &p.on_action,
+    };
+    let current = p.service.min(p.scenario.services.len().saturating_sub(1));
     html! {
         <form class="scenario" onsubmit={Callback::from(|e: SubmitEvent| e.prevent_default())}
             aria-label="Scenario">
@@ -137,79 +516,25 @@ pub fn scenario_form(p: &ScenarioFormProps) -> Html {
                     <ul>{ for p.errors.iter().map(|(f, m)| html! { <li><code>{ f }</code>{ ": " }{ m }</li> }) }</ul>
                 </div>
             }
-            <fieldset>
-                <legend>{ "Workload" }</legend>
-                <div class="row">
-                    { num("workload.rate_per_s", "arrival rate", "req/s", Kind::Float, "") }
-                    { num("workload.queries_per_request", "queries / request", "", Kind::Int, "") }
-                </div>
-                { dist("workload.query_ms", "query time", &s.app().workload.query_ms) }
-                { select("workload.query_mode", "query mode", &[
-                    ("sequential", "sequential (each query borrows)"),
-                    ("parallel", "parallel (Promise.all)"),
-                    ("transaction", "transaction (one connection)"),
-                ]) }
+            <fieldset class="services">
+                <legend>{ "Services" }</legend>
+                { service_tabs(&f, current) }
+                { service_fields(&f, current) }
             </fieldset>
-            <fieldset>
-                <legend>{ "Fleet" }</legend>
-                <div class="row">
-                    { num("fleet.instances", "instances", "", Kind::Int, "") }
-                    { num("fleet.pools_per_instance", "pools / instance", "", Kind::Int, "") }
-                </div>
-            </fieldset>
-            <fieldset>
-                <legend>{ "Pool" }</legend>
-                <div class="row">
-                    { num("pool.max_size", "max size", "conns", Kind::Int, "") }
-                    { num("pool.acquire_timeout_ms", "acquire timeout", "ms", Kind::OptFloat, "none: wait forever") }
-                </div>
-                { select("pool.on_connect_error", "when the database refuses", &[
-                    ("fail", "fail the request (Prisma)"),
-                    ("retry", "retry (tarn / knex)"),
-                ]) }
-            </fieldset>
-            <fieldset>
-                <legend>{ "Database" }</legend>
-                <div class="row">
-                    { num("database.max_connections", "max_connections", "", Kind::Int, "") }
-                    { num("database.reserved_connections", "reserved", "", Kind::Int, "") }
-                </div>
-                <div class="row">
-                    { num("database.cores", "CPU cores", "", Kind::OptInt, "none") }
-                    { num("database.connect_ms", "connect time", "ms", Kind::Float, "") }
-                </div>
-            </fieldset>
+            { proxy_fields(&f) }
+            { database_fields(&f) }
+            <EventsEditor scenario={p.scenario.clone()} drafts={p.drafts.clone()}
+                errors={p.errors.clone()} on_action={p.on_action.clone()} />
             <details class="advanced" data-testid="advanced">
-                <summary>{ "Advanced: run length, seed, lifecycle, retry, timeouts, rate profile" }</summary>
+                <summary>{ "Advanced: run length, seed, name" }</summary>
                 <fieldset>
                     <legend>{ "Run" }</legend>
-                    { num("name", "name", "", Kind::Text, "") }
+                    { f.num("name", "name", "", Kind::Text, "") }
                     <div class="row">
-                        { num("duration_s", "measured", "s", Kind::Float, "") }
-                        { num("warmup_s", "warmup", "s", Kind::Float, "") }
-                        { num("seed", "seed", "", Kind::Int, "") }
+                        { f.num("duration_s", "measured", "s", Kind::Float, "") }
+                        { f.num("warmup_s", "warmup", "s", Kind::Float, "") }
+                        { f.num("seed", "seed", "", Kind::Int, "") }
                     </div>
-                </fieldset>
-                <fieldset>
-                    <legend>{ "Load shape" }</legend>
-                    { profile }
-                    { dist("workload.hold_extra_ms", "extra hold in a transaction", &s.app().workload.hold_extra_ms) }
-                </fieldset>
-                <fieldset>
-                    <legend>{ "Connection lifecycle" }</legend>
-                    <div class="row">
-                        { num("pool.min_idle", "min idle", "conns", Kind::Int, "") }
-                        { num("pool.idle_timeout_ms", "idle timeout", "ms", Kind::OptFloat, "none: never") }
-                    </div>
-                    <div class="row">
-                        { num("pool.max_lifetime_ms", "max lifetime", "ms", Kind::OptFloat, "none: never") }
-                        { num("pool.lifetime_jitter_ms", "lifetime jitter", "ms", Kind::Float, "") }
-                    </div>
-                    <div class="row">
-                        { num("pool.max_uses", "max uses", "borrows", Kind::OptInt, "none: unlimited") }
-                        { num("pool.create_retry_interval_ms", "retry interval", "ms", Kind::Float, "") }
-                    </div>
-                    { num("database.statement_timeout_ms", "statement_timeout", "ms", Kind::OptFloat, "none: never") }
                 </fieldset>
             </details>
         </form>

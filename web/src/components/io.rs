@@ -1,5 +1,7 @@
 //! Import: a scenario JSON file or pasted JSON, or a pasted `DATABASE_URL`
-//! / `.env` block. The app says what was read and what was ignored.
+//! / `.env` block, or psql output of PgBouncer's `SHOW POOLS` / `SHOW STATS`
+//! / `SHOW DATABASES` and a `pg_stat_activity` count by state (a
+//! calibration). The app says what was read and what was ignored.
 
 use gloo::file::callbacks::FileReader;
 use web_sys::{HtmlInputElement, HtmlTextAreaElement};
@@ -58,12 +60,12 @@ pub fn import_panel(p: &ImportPanelProps) -> Html {
     html! {
         <section class="import" aria-label="Import">
             <details open=true>
-                <summary>{ "Paste DATABASE_URL or .env settings" }</summary>
-                <label for="env-text" class="sr-only">{ "DATABASE_URL or env block" }</label>
-                <textarea id="env-text" ref={env} rows="3" data-testid="env-text" spellcheck="false"
-                    placeholder="postgresql://u:p@host:5432/db?connection_limit=20&pool_timeout=10\nDB_POOL_TIMEOUT=20" />
-                <button type="button" onclick={on_env} data-testid="env-apply">{ "Read settings" }</button>
-                <p class="hint">{ "Fills the matching fields and lists what it read and ignored. The user, password and host are never stored or put in links." }</p>
+                <summary>{ "Paste DATABASE_URL, .env settings, or PgBouncer / pg_stat_activity output" }</summary>
+                <label for="env-text" class="sr-only">{ "DATABASE_URL, env block, or psql output" }</label>
+                <textarea id="env-text" ref={env} rows="4" data-testid="env-text" spellcheck="false"
+                    placeholder="postgresql://u:p@host:5432/db?connection_limit=20&pool_timeout=10\nDB_POOL_TIMEOUT=20\n\nor psql output of SHOW POOLS; SHOW STATS; or\nSELECT state, count(*) FROM pg_stat_activity GROUP BY state;" />
+                <button type="button" onclick={on_env} data-testid="env-apply">{ "Read" }</button>
+                <p class="hint">{ "Settings fill the matching fields of the service shown in the form; PgBouncer's SHOW POOLS / SHOW STATS / SHOW DATABASES fill the proxy and the proxied service's rate and query time, and their measured waits are shown beside the simulated ones. Everything read and ignored is listed. The user, password and host are never stored or put in links." }</p>
             </details>
             <details>
                 <summary>{ "Import scenario JSON" }</summary>

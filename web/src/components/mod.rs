@@ -3,8 +3,11 @@
 
 pub mod calculator;
 pub mod chart;
+pub mod events;
 pub mod fields;
 pub mod form;
+pub mod gallery;
 pub mod io;
 pub mod results;
 pub mod toolbar;
+pub mod topology;

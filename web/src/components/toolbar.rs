@@ -24,6 +24,12 @@ pub struct ToolbarProps {
     pub can_run: bool,
     /// Whether a report exists to export.
     pub has_report: bool,
+    /// Whether the shown run can be pinned as A (it is fresh).
+    pub can_pin: bool,
+    /// Whether a run is pinned as A.
+    pub pinned: bool,
+    /// Pin or unpin was pressed (true: pin).
+    pub on_pin: Callback<bool>,
     /// A preset was chosen.
     pub on_preset: Callback<String>,
     /// Run was pressed.
@@ -53,6 +59,10 @@ pub fn toolbar(p: &ToolbarProps) -> Html {
     let run = p.on_run.reform(|_: MouseEvent| ());
     let cancel = p.on_cancel.reform(|_: MouseEvent| ());
     let copy = p.on_copy_link.reform(|_: MouseEvent| ());
+    let pin = {
+        let (on_pin, pinned) = (p.on_pin.clone(), p.pinned);
+        Callback::from(move |_: MouseEvent| on_pin.emit(!pinned))
+    };
     let menu = use_node_ref();
     let export = |kind: Export, label: &str, testid: &str, enabled: bool| {
         let (on_export, menu) = (p.on_export.clone(), menu.clone());
@@ -71,8 +81,8 @@ pub fn toolbar(p: &ToolbarProps) -> Html {
             <h1>{ "poolcast" }</h1>
             <label class="preset">
                 <span class="sr-only">{ "Preset" }</span>
-                <select data-testid="preset" {onchange} aria-label="Load a preset">
-                    <option value="" selected=true>{ "Load a preset…" }</option>
+                <select data-testid="preset" {onchange} aria-label="Open an example from the gallery">
+                    <option value="" selected=true>{ "Open an example…" }</option>
                     { for p.presets.iter().map(|(id, label)| html! {
                         <option value={id.clone()}>{ label.clone() }</option>
                     }) }
@@ -81,6 +91,11 @@ pub fn toolbar(p: &ToolbarProps) -> Html {
             <button type="button" class="primary" onclick={run} disabled={!p.can_run}
                 data-testid="run" title="Run the simulation (Ctrl+Enter)">{ "Run" }</button>
             <button type="button" onclick={cancel} disabled={!running} data-testid="cancel">{ "Cancel" }</button>
+            <button type="button" onclick={pin} disabled={!p.pinned && !p.can_pin} data-testid="pin"
+                aria-pressed={p.pinned.to_string()}
+                title="Keep this run as A; change anything, run B, and compare">
+                { if p.pinned { "Unpin A" } else { "Pin as A" } }
+            </button>
             <button type="button" onclick={copy} data-testid="copy-link">{ "Copy link" }</button>
             <details class="menu" ref={menu.clone()}>
                 <summary data-testid="export-menu">{ "Export" }</summary>

@@ -326,7 +326,11 @@ mod tests {
         let mut twice = shards.clone();
         twice.push(shards[0].clone());
         assert!(merge(twice).unwrap_err().contains("more than one"));
-        assert!(merge(vec![whole.clone()]).unwrap_err().contains("not a shard"));
+        assert!(
+            merge(vec![whole.clone()])
+                .unwrap_err()
+                .contains("not a shard")
+        );
         // Eight shards of six points: without shard 6 (point 5 alone) the
         // rest run 0 to 4 without a gap; the grid's size shows the loss.
         let eighths: Vec<GridSweep> = (1..=8)

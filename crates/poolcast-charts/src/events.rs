@@ -1,0 +1,139 @@
+//! The events strip: the scenario's timed events on the shared time axis,
+//! one row each, a window as a bar and a moment as a tick, labelled. Drawn
+//! from a run's markers, or from the scenario alone before any run (the
+//! events editor shows it as events are added).
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+use poolcast::report::Marker;
+use poolcast::scenario::TimedEvent;
+use poolcast::{Report, Scenario};
+
+use crate::common::{
+    DESC_SIZE, DrawResult, Entry, FONT, LABEL_SIZE, TimeAxis, frame, header, note_font,
+};
+use crate::palette;
+
+/// A few words saying what an event does (as the engine's markers do).
+pub fn label(e: &TimedEvent) -> String {
+    match e {
+        TimedEvent::DbRestart { target, down_s, .. } => {
+            format!("{target} restarts ({down_s} s down)")
+        }
+        TimedEvent::SlowQueries { target, factor, .. } => format!("queries x{factor} on {target}"),
+        TimedEvent::Cores { target, cores, .. } => format!("{target} on {cores} cores"),
+        TimedEvent::Scale {
+            service, instances, ..
+        } => format!("{service} scales to {instances}"),
+        TimedEvent::RollingRestart { service, batch, .. } => {
+            format!("{service} rolling restart, {batch} at a time")
+        }
+    }
+}
+
+/// The markers of `s`'s events, worked out from the scenario: a window for
+/// a restart, a brownout or a core loss; a moment for a scale; a rolling
+/// restart until its last batch is replaced.
+pub fn markers(s: &Scenario) -> Vec<Marker> {
+    s.events
+        .iter()
+        .map(|e| {
+            let at_s = e.at_s();
+            let end_s = match e {
+                TimedEvent::DbRestart { down_s, .. } => at_s + down_s,
+                TimedEvent::SlowQueries { for_s, .. } | TimedEvent::Cores { for_s, .. } => {
+                    at_s + for_s
+                }
+                TimedEvent::Scale { .. } => at_s,
+                TimedEvent::RollingRestart {
+                    service,
+                    batch,
+                    every_s,
+                    ..
+                } => {
+                    let n = s.service(service).map_or(1, |(_, x)| x.instances);
+                    let batches = n.div_ceil((*batch).max(1)).max(1);
+                    at_s + f64::from(batches) * every_s
+                }
+            };
+            Marker {
+                at_s,
+                end_s,
+                label: label(e),
+            }
+        })
+        .collect()
+}
+
+/// Draws the strip of `report` (its markers, or its scenario's events).
+pub fn draw<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    report: &Report,
+) -> DrawResult<(), DB> {
+    let axis = TimeAxis::of(report);
+    let list = if report.timeline.events.is_empty() {
+        markers(&report.scenario)
+    } else {
+        report.timeline.events.clone()
+    };
+    let rows = list.len().max(1) as f64;
+    let entries = [
+        Entry::solid("an event's window", palette::EVENT),
+        Entry::dashed("a moment", palette::EVENT),
+    ];
+    let mut chart = frame(root, false, 0.0..axis.end_s, 0.0..rows)?;
+    chart
+        .configure_mesh()
+        .x_desc("time since start (s)")
+        .x_label_formatter(&|v| crate::fmt_num(*v))
+        .x_labels(8)
+        .y_labels(0)
+        .disable_y_mesh()
+        .light_line_style(BLACK.mix(0.05))
+        .axis_desc_style((FONT, DESC_SIZE))
+        .label_style((FONT, LABEL_SIZE))
+        .draw()?;
+    header(root, &chart, crate::Chart::Events.title(), &entries)?;
+    if axis.warmup_s > 0.0 {
+        chart.draw_series(std::iter::once(Rectangle::new(
+            [(0.0, 0.0), (axis.warmup_s, rows)],
+            palette::WARMUP.mix(0.6).filled(),
+        )))?;
+    }
+    if list.is_empty() {
+        return crate::common::message(&chart, "no timed events: add one in the form");
+    }
+    for (k, m) in list.iter().enumerate() {
+        let y0 = rows - k as f64 - 0.8;
+        let y1 = rows - k as f64 - 0.2;
+        let (at, end) = (
+            m.at_s.clamp(0.0, axis.end_s),
+            m.end_s.clamp(0.0, axis.end_s),
+        );
+        if end > at {
+            chart.draw_series(std::iter::once(Rectangle::new(
+                [(at, y0), (end, y1)],
+                palette::EVENT.mix(0.75).filled(),
+            )))?;
+        } else {
+            chart.draw_series(std::iter::once(PathElement::new(
+                [(at, y0 - 0.1), (at, y1 + 0.1)],
+                palette::EVENT.stroke_width(3),
+            )))?;
+        }
+        let text = format!("{} at {} s", m.label, crate::fmt_num(m.at_s));
+        // Labels go right of the bar, or left of it near the end of the axis.
+        let right = end < axis.end_s * 0.6;
+        let (x, pos, dx) = if right {
+            (end, Pos::new(HPos::Left, VPos::Center), 6)
+        } else {
+            (at, Pos::new(HPos::Right, VPos::Center), -6)
+        };
+        let style = note_font(palette::EVENT).pos(pos);
+        chart.draw_series(std::iter::once(
+            EmptyElement::at((x, (y0 + y1) / 2.0)) + Text::new(text, (dx, 0), style),
+        ))?;
+    }
+    Ok(())
+}
