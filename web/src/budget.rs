@@ -360,8 +360,8 @@ impl Knob {
         while hi < 100_000 && fits(hi * 2) {
             hi *= 2;
         }
-        let (mut lo, mut top) = (hi, (hi * 2).min(100_000));
-        while top - lo > 1 {
+        let (mut lo, mut top) = (hi, (hi * 2).min(100_000).max(hi));
+        while top > lo + 1 {
             let mid = lo + (top - lo) / 2;
             if fits(mid) {
                 lo = mid;

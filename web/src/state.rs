@@ -194,7 +194,7 @@ pub fn sweep_sizes(s: &Scenario) -> Vec<u32> {
 pub fn sweep_values(s: &Scenario, knob: Knob) -> Vec<u32> {
     let allowed = knob.allowed(s).min(100_000);
     let current = knob.value(s);
-    let hi = (current * 2).max(allowed).clamp(4, 200);
+    let hi = current.saturating_mul(2).max(allowed).clamp(4, 200);
     let step = hi.div_ceil(16);
     let mut sizes: Vec<u32> = (1..=hi).step_by(step as usize).collect();
     sizes.extend([current.min(hi), allowed.clamp(1, hi), hi]);
