@@ -33,7 +33,7 @@ pub struct Link {
 
 /// Every fragment prefix [`decode`] reads (the generated-input tests in
 /// `web/tests/inputs.rs` and the end-to-end test feed each of them).
-pub const PREFIXES: &[&str] = &[PREFIX];
+pub const PREFIXES: &[&str] = &[PREFIX, PREFIX_V2];
 
 /// The fragment (without `#`) that describes `s`.
 pub fn encode(s: &Scenario) -> String {
