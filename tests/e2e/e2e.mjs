@@ -381,8 +381,17 @@ async function main() {
 
     // 7b. The sweep chart shows failures: serverless functions without a
     // proxy at pool sizes 2-4 fail most requests without ever waiting.
-    await page.selectOption(tid('preset'), 'serverless');
-    await waitForRun(page, 'Serverless without a proxy: 200 functions x connection_limit 1', 120000);
+    // (The mega_directory guide's advice without the PgBouncer it requires:
+    // 200 function instances x connection_limit=1 against max_connections 100.)
+    const noProxy = {
+      name: 'Serverless without a proxy: 200 functions x connection_limit 1', duration_s: 300,
+      fleet: { instances: 200 }, pool: { max_size: 1, acquire_timeout_ms: 10000 }, database: { connect_ms: 20 },
+    };
+    await page.evaluate(() => document.querySelectorAll('details:not(.menu)').forEach((d) => { d.open = true; }));
+    await page.fill(tid('import-text'), JSON.stringify(noProxy));
+    await page.click(tid('import-apply'));
+    await page.click(tid('run'));
+    await waitForRun(page, noProxy.name, 120000);
     await page.click(tid('sweep'));
     await page.waitForFunction(() => {
       const e = document.querySelector('[data-testid="sweep-progress"]');

@@ -76,6 +76,10 @@ impl WorkerHost {
 
 impl Drop for WorkerHost {
     fn drop(&mut self) {
+        // A message already queued for the page would otherwise call the
+        // handlers this drop frees.
+        self.worker.set_onmessage(None);
+        self.worker.set_onerror(None);
         self.worker.terminate();
     }
 }

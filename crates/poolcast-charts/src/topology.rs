@@ -13,7 +13,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use poolcast::scenario::{PoolMode, Route};
 use poolcast::{Report, Scenario};
 
-use crate::common::{DrawResult, FONT, fmt_num};
+use crate::common::{CAPTION_SIZE, DESC_SIZE, DrawResult, FONT, LABEL_SIZE, fmt_num};
 use crate::palette;
 
 /// A part of the topology.
@@ -76,10 +76,12 @@ const BOX_H: i32 = 66;
 const GAP: i32 = 14;
 const TOP: i32 = 34;
 const MARGIN: i32 = 8;
-/// Text size of a part's title, plotters units.
-const TITLE_SIZE: u32 = 15;
-/// Text size of a part's other lines.
-const TEXT_SIZE: u32 = 13;
+/// Text size of a part's title, plotters units. Only the sizes of
+/// `common.rs` are used: in the browser each one is an inline style that
+/// the page's CSP allows by hash (web/build/csp.mjs).
+const TITLE_SIZE: u32 = DESC_SIZE;
+/// Text size of a part's other lines, and of the edges' labels.
+const TEXT_SIZE: u32 = LABEL_SIZE;
 
 /// Height the topology of `s` needs, px.
 pub fn height(s: &Scenario) -> u32 {
@@ -346,10 +348,10 @@ pub fn draw<DB: DrawingBackend>(
         Some(_) => "Topology: who can open how many connections, and the run's peaks",
         None => "Topology: who can open how many connections (run to see the peaks)",
     };
-    let caption = (FONT, TITLE_SIZE + 1).into_font().color(&BLACK);
+    let caption = (FONT, CAPTION_SIZE).into_font().color(&BLACK);
     root.draw_text(title, &caption, (MARGIN, 8))?;
     let find = |p: Part| boxes.iter().find(|b| b.part == p);
-    let label_style = (FONT, TEXT_SIZE - 1)
+    let label_style = (FONT, TEXT_SIZE)
         .into_font()
         .color(&palette::FAILURES)
         .pos(Pos::new(HPos::Left, VPos::Bottom));

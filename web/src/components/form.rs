@@ -176,8 +176,9 @@ fn service_tabs(f: &F, current: usize) -> Html {
         Callback::from(move |_: MouseEvent| on_action.emit(Action::Edit(e.clone())))
     };
     html! {
-        <div class="tabs" role="tablist" aria-label="Services">
-            { for tabs }
+        <div class="tabs">
+            // Only the tabs are in the tablist (ARIA allows nothing else there).
+            <div class="tablist" role="tablist" aria-label="Services">{ for tabs }</div>
             <button type="button" class="small" onclick={act(Edit::AddService)} data-testid="add-service"
                 title="A new service (an API, a worker, a cron job) on the same database">{ "+ service" }</button>
             <button type="button" class="small" onclick={act(Edit::DuplicateService(current))}
