@@ -1,19 +1,42 @@
-//! The page's side of a simulation worker: start it, queue jobs until its
-//! wasm has loaded (it says `Ready`), pass its answers on, and stop it.
+//! The page's side of a simulation worker: start it (`web/worker.js`, which
+//! loads the page's own wasm module), queue jobs until that has loaded (it
+//! says `Ready`), pass its answers on, and stop it.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
-use web_sys::{ErrorEvent, MessageEvent, Worker};
+use web_sys::{ErrorEvent, MessageEvent, Worker, WorkerOptions, WorkerType};
 use yew::Callback;
 
 use crate::proto::{FromWorker, ToWorker};
 
-/// The worker's loader script, next to index.html (Trunk names it after
-/// the binary).
-pub const WORKER_URL: &str = "./poolcast-worker_loader.js";
+/// The worker's script, next to index.html: it loads the page's own wasm
+/// module, whose addresses it gets as its first message.
+pub const WORKER_URL: &str = "./worker.js";
+
+/// What a worker loads: the absolute addresses of the wasm-bindgen glue and
+/// the wasm of the module this page runs, as JSON. Trunk names both with a
+/// content hash and preloads them (`<link rel="modulepreload">`, `<link
+/// rel="preload" href="..._bg.wasm">`).
+fn module_urls() -> Result<String, String> {
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or("no document")?;
+    let href = |selector: &str| {
+        document
+            .query_selector(selector)
+            .ok()
+            .flatten()
+            .and_then(|e| e.dyn_into::<web_sys::HtmlLinkElement>().ok())
+            .map(|l| l.href())
+            .ok_or_else(|| format!("the page does not name its wasm module ({selector})"))
+    };
+    let glue = href("link[rel=modulepreload]")?;
+    let wasm = href(r#"link[rel=preload][href$=".wasm"]"#)?;
+    Ok(serde_json::json!({ "glue": glue, "wasm": wasm }).to_string())
+}
 
 /// A running worker. Dropping it terminates the worker.
 pub struct WorkerHost {
@@ -30,7 +53,14 @@ impl WorkerHost {
         on_answer: Callback<FromWorker>,
         on_error: Callback<String>,
     ) -> Result<WorkerHost, String> {
-        let worker = Worker::new(WORKER_URL).map_err(|e| format!("{e:?}"))?;
+        let urls = module_urls()?;
+        let options = WorkerOptions::new();
+        options.set_type(WorkerType::Module);
+        let worker =
+            Worker::new_with_options(WORKER_URL, &options).map_err(|e| format!("{e:?}"))?;
+        worker
+            .post_message(&JsValue::from_str(&urls))
+            .map_err(|e| format!("{e:?}"))?;
         let ready = Rc::new(Cell::new(false));
         let queue: Rc<RefCell<Vec<String>>> = Rc::default();
         let (w, r, q) = (worker.clone(), ready.clone(), queue.clone());

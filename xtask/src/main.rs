@@ -380,11 +380,11 @@ fn counts(summary: &str) -> (u64, u64) {
     (count("passed"), count("failed"))
 }
 
-/// The cargo builds behind `trunk build --release` (see index.html: a
-/// profile per binary), run in a thread with their output in a log, in the
-/// site's own target directory so they do not wait for the test builds'
-/// lock. Trunk, run later with the same directory, finds them done; their
-/// long single-threaded LTO steps overlap the tests instead of following
+/// The cargo build behind `trunk build --release` (index.html names the
+/// `web` profile), run in a thread with its output in a log, in the
+/// site's own target directory so it does not wait for the test builds'
+/// lock. Trunk, run later with the same directory, finds it done; its
+/// long single-threaded LTO step overlaps the tests instead of following
 /// them.
 fn spawn_site_build() -> Result<std::thread::JoinHandle<Result<(), String>>, String> {
     let log_path = target_dir().join("tool-installs").join("site-build.log");
@@ -395,32 +395,27 @@ fn spawn_site_build() -> Result<std::thread::JoinHandle<Result<(), String>>, Str
         log_path.display()
     );
     Ok(std::thread::spawn(move || {
-        for (profile, bin) in [
-            ("web-page", "poolcast-web"),
-            ("web-worker", "poolcast-worker"),
-        ] {
-            let args = [
-                "build",
-                "--target",
-                WASM,
-                "-p",
-                "poolcast-web",
-                "--profile",
-                profile,
-                "--bin",
-                bin,
-            ];
-            let status = Command::new("cargo")
-                .args(args)
-                .env("CARGO_TARGET_DIR", site_target_dir())
-                .current_dir(root())
-                .stdout(log.try_clone().map_err(|e| e.to_string())?)
-                .stderr(log.try_clone().map_err(|e| e.to_string())?)
-                .status()
-                .map_err(|e| format!("cannot start cargo: {e}"))?;
-            if !status.success() {
-                return Err(format!("cargo {} failed", args.join(" ")));
-            }
+        let args = [
+            "build",
+            "--target",
+            WASM,
+            "-p",
+            "poolcast-web",
+            "--profile",
+            "web",
+            "--bin",
+            "poolcast-web",
+        ];
+        let status = Command::new("cargo")
+            .args(args)
+            .env("CARGO_TARGET_DIR", site_target_dir())
+            .current_dir(root())
+            .stdout(log.try_clone().map_err(|e| e.to_string())?)
+            .stderr(log.try_clone().map_err(|e| e.to_string())?)
+            .status()
+            .map_err(|e| format!("cannot start cargo: {e}"))?;
+        if !status.success() {
+            return Err(format!("cargo {} failed", args.join(" ")));
         }
         Ok(())
     }))
