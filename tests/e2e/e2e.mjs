@@ -87,6 +87,58 @@ async function waitForRun(page, name, timeout = 60000) {
   }));
 }
 
+/**
+ * The engine's speed on one scenario in the page's worker against the native
+ * CLI (when built): `runs` runs each, the best of each compared (the first
+ * in-page run also pays for the browser's compiler tiers). Prints METRIC
+ * lines named after `label`.
+ */
+async function speed(page, scenario, label, runs) {
+  await page.fill(tid('import-text'), JSON.stringify(scenario));
+  await page.click(tid('import-apply'));
+  const wasmRuns = [];
+  let requests = 0;
+  for (let i = 0; i < runs; i++) {
+    const before = i ? await page.$eval(tid('run-info'), (el) => el.dataset.roundtripMs) : null;
+    await page.click(tid('run'));
+    if (i) {
+      await page.waitForFunction((b) => {
+        const el = document.querySelector('[data-testid="run-info"]');
+        return el && el.dataset.roundtripMs !== b && !document.querySelector('[data-testid="progress"]');
+      }, before, { timeout: 120000 });
+    }
+    const w = await waitForRun(page, scenario.name, 120000);
+    wasmRuns.push(w.events / w.worker * 1000);
+  }
+  const wasm = await waitForRun(page, scenario.name);
+  const wasmRate = Math.max(...wasmRuns);
+  console.log(`METRIC ${label}_wasm_events_per_s=${wasmRate.toFixed(0)} (best of ${wasmRuns.map((r) => (r / 1e6).toFixed(1)).join(', ')} M/s; ${wasm.events} events)`);
+  if (!existsSync(native)) {
+    console.log(`(no native CLI at ${native}: build it with cargo build --release -p poolcast-cli for the ratio)`);
+    return;
+  }
+  const file = join(artifacts, `${label}.json`);
+  await writeFile(file, JSON.stringify(scenario));
+  const nativeRuns = [];
+  let events = 0;
+  for (let i = 0; i < runs; i++) {
+    const t0 = process.hrtime.bigint();
+    const out = spawnSync(native, ['run', file], { encoding: 'utf8', maxBuffer: 1 << 28 });
+    const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+    if (out.status !== 0) { console.log(`native CLI failed: ${out.stderr}`); return; }
+    const report = JSON.parse(out.stdout);
+    events = report.events;
+    // Arrivals of the whole run, warm-up included, as the bench counts them.
+    requests = report.requests.arrived * (scenario.duration_s + (scenario.warmup_s || 0)) / scenario.duration_s;
+    nativeRuns.push(events / ms * 1000);
+  }
+  const nativeRate = Math.max(...nativeRuns);
+  check(events === wasm.events, `${label}: the page and the CLI simulate the same ${events} events`);
+  console.log(`METRIC ${label}_native_events_per_s=${nativeRate.toFixed(0)} (best of ${nativeRuns.map((r) => (r / 1e6).toFixed(1)).join(', ')} M/s; ${events} events, ${requests.toFixed(0)} requests, process included)`);
+  console.log(`METRIC ${label === 'benchmark' ? 'wasm_vs_native_speed' : `${label}_wasm_vs_native`}=${(wasmRate / nativeRate).toFixed(2)}`);
+  console.log(`METRIC ${label}_wasm_requests_per_s=${(wasmRate * requests / events).toFixed(0)}`);
+}
+
 /** Non-white pixels of a chart canvas. */
 const inked = (page, stem) => page.$eval(tid(`chart-${stem}`), (c) => {
   const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
@@ -417,49 +469,16 @@ async function main() {
     await page.locator(tid('chart-sweep')).screenshot({ path: join(artifacts, 'sweep.png') });
 
     // 8. wasm vs native speed on the README's benchmark scenario, M/M/10 at
-    // rho 0.9 (examples/mm10.json), when the CLI is built.
-    const bench = JSON.parse(await readFile(join(root, 'examples', 'mm10.json'), 'utf8'));
+    // rho 0.9 (examples/mm10.json), when the CLI is built; then the
+    // benchmark's version-2 shapes (crates/poolcast/benches/cases), shorter.
     await page.evaluate(() => document.querySelectorAll('details:not(.menu)').forEach((d) => { d.open = true; }));
-    await page.fill(tid('import-text'), JSON.stringify(bench));
-    await page.click(tid('import-apply'));
-    // Three runs each, in the page and natively; the best of each is compared
-    // (the first in-page run also pays for the browser's compiler tiers).
-    const wasmRuns = [];
-    for (let i = 0; i < 3; i++) {
-      const before = i ? await page.$eval(tid('run-info'), (el) => el.dataset.roundtripMs) : null;
-      await page.click(tid('run'));
-      if (i) {
-        await page.waitForFunction((b) => {
-          const el = document.querySelector('[data-testid="run-info"]');
-          return el && el.dataset.roundtripMs !== b && !document.querySelector('[data-testid="progress"]');
-        }, before, { timeout: 120000 });
-      }
-      const w = await waitForRun(page, bench.name, 120000);
-      wasmRuns.push(w.events / w.worker * 1000);
-    }
-    const wasm = await waitForRun(page, bench.name);
-    const wasmRate = Math.max(...wasmRuns);
-    console.log(`METRIC benchmark_wasm_events_per_s=${wasmRate.toFixed(0)} (best of ${wasmRuns.map((r) => (r / 1e6).toFixed(1)).join(', ')} M/s; ${wasm.events} events)`);
-    if (existsSync(native)) {
-      const file = join(artifacts, 'benchmark.json');
-      await writeFile(file, JSON.stringify(bench));
-      const nativeRuns = [];
-      let events = 0;
-      for (let i = 0; i < 3; i++) {
-        const t0 = process.hrtime.bigint();
-        const out = spawnSync(native, ['run', file], { encoding: 'utf8', maxBuffer: 1 << 28 });
-        const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-        if (out.status !== 0) { console.log(`native CLI failed: ${out.stderr}`); break; }
-        events = JSON.parse(out.stdout).events;
-        nativeRuns.push(events / ms * 1000);
-      }
-      if (nativeRuns.length) {
-        const nativeRate = Math.max(...nativeRuns);
-        console.log(`METRIC benchmark_native_events_per_s=${nativeRate.toFixed(0)} (best of ${nativeRuns.map((r) => (r / 1e6).toFixed(1)).join(', ')} M/s; ${events} events, process included)`);
-        console.log(`METRIC wasm_vs_native_speed=${(wasmRate / nativeRate).toFixed(2)}`);
-      }
-    } else {
-      console.log(`(no native CLI at ${native}: build it with cargo build --release -p poolcast-cli for the ratio)`);
+    const bench = JSON.parse(await readFile(join(root, 'examples', 'mm10.json'), 'utf8'));
+    await speed(page, bench, 'benchmark', 3);
+    for (const shape of ['proxy', 'serverless', 'closed']) {
+      const sc = JSON.parse(await readFile(join(root, 'crates', 'poolcast', 'benches', 'cases', `${shape}.json`), 'utf8'));
+      sc.name = `bench ${shape}`;
+      sc.duration_s = 200;
+      await speed(page, sc, `bench_${shape}`, 2);
     }
 
     // 8b. The built worker (release, wasm-opt'd) gives the golden report:

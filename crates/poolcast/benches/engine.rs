@@ -4,7 +4,9 @@
 //! events per second and simulated requests per second. Scenarios are the
 //! ones the README's Performance section quotes; pass a number to scale
 //! their duration (e.g. `cargo bench -p poolcast --bench engine -- 0.1` for
-//! a quick look).
+//! a quick look). The scenarios are the JSON files in `benches/cases/`;
+//! the end-to-end test runs the version-2 ones in the browser too, for the
+//! wasm-vs-native figures.
 
 use std::time::Instant;
 
@@ -16,54 +18,27 @@ struct Case {
 const CASES: [Case; 6] = [
     Case {
         name: "M/M/10 at rho 0.9 (900/s, exp 10 ms)",
-        json: r#"{"duration_s": 20000, "warmup_s": 10, "seed": 1,
-            "workload": {"rate_per_s": 900, "query_ms": {"kind": "exponential", "mean": 10}},
-            "fleet": {"instances": 1},
-            "pool": {"max_size": 10, "min_idle": 10, "acquire_timeout_ms": null},
-            "database": {"connect_ms": 0}}"#,
+        json: include_str!("cases/mm10.json"),
     },
     Case {
         name: "4 instances x 10 on 8 cores",
-        json: r#"{"duration_s": 5000, "warmup_s": 10, "seed": 1,
-            "workload": {"rate_per_s": 600, "query_ms": {"kind": "lognormal", "mean": 10, "p99": 60}},
-            "fleet": {"instances": 4},
-            "pool": {"max_size": 10},
-            "database": {"cores": 8}}"#,
+        json: include_str!("cases/cores8.json"),
     },
     Case {
         name: "sequential 3 queries, 4 x 20",
-        json: r#"{"duration_s": 5000, "warmup_s": 10, "seed": 1,
-            "workload": {"rate_per_s": 400, "queries_per_request": 3,
-                         "query_ms": {"kind": "lognormal", "p50": 8, "p99": 85}},
-            "fleet": {"instances": 4}}"#,
+        json: include_str!("cases/sequential3.json"),
     },
     Case {
         name: "8 x 20 behind a proxy (40 servers)",
-        json: r#"{"version": 2, "duration_s": 2000, "warmup_s": 10, "seed": 1,
-            "services": [{"name": "api", "instances": 8, "route": "proxy",
-              "workload": {"rate_per_s": 3000, "query_ms": {"kind": "exponential", "mean": 5}},
-              "pool": {"max_size": 20, "min_idle": 20, "idle_timeout_ms": null}}],
-            "proxy": {"pool_mode": "transaction", "max_client_conn": 1000, "default_pool_size": 40,
-                      "min_pool_size": 40, "client_connect_ms": 0},
-            "database": {"max_connections": 100, "connect_ms": 0}}"#,
+        json: include_str!("cases/proxy.json"),
     },
     Case {
         name: "serverless fleet, warm reuse",
-        json: r#"{"version": 2, "duration_s": 2000, "warmup_s": 10, "seed": 1,
-            "services": [{"name": "fn", "kind": "serverless",
-              "workload": {"rate_per_s": 2000, "query_ms": {"kind": "exponential", "mean": 5}},
-              "pool": {"max_size": 1}}],
-            "database": {"max_connections": 200, "connect_ms": 2}}"#,
+        json: include_str!("cases/serverless.json"),
     },
     Case {
         name: "closed loop, 200 users",
-        json: r#"{"version": 2, "duration_s": 2000, "warmup_s": 10, "seed": 1,
-            "services": [{"name": "load", "instances": 2,
-              "workload": {"arrivals": {"kind": "closed", "users": 200,
-                                        "think_ms": {"kind": "exponential", "mean": 50}},
-                           "query_ms": {"kind": "exponential", "mean": 5}},
-              "pool": {"max_size": 15, "min_idle": 15, "acquire_timeout_ms": null}}],
-            "database": {"max_connections": 100, "connect_ms": 0}}"#,
+        json: include_str!("cases/closed.json"),
     },
 ];
 
