@@ -14,9 +14,13 @@ use crate::figures::Figures;
 /// Events run between two progress messages.
 pub const CHUNK_EVENTS: u64 = 200_000;
 
-/// From the page to a worker.
+/// From the page to a worker. Both directions are externally tagged
+/// (`{"run": {...}}`), not internally (`{"type": "run", ...}`): serde reads
+/// an internally tagged message by buffering it whole and then reading the
+/// buffer, which compiled a second reader of `Report` and `Scenario` into
+/// the site's wasm.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum ToWorker {
     /// Run a scenario and send back its report.
     Run {
@@ -64,7 +68,7 @@ pub enum ToWorker {
 
 /// From a worker to the page.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum FromWorker {
     /// The worker's wasm is loaded; it can take jobs.
     Ready,

@@ -161,11 +161,6 @@ impl<'de> Deserialize<'de> for Scenario {
 /// as `services[1].pool.max_size`, or `scenario` for the whole) and says
 /// what is wrong.
 pub(crate) fn from_value(value: Value) -> Result<Scenario, (String, String)> {
-    read(value, true)
-}
-
-/// Reads a scenario document, with the path of any error when `tracked`.
-fn read(value: Value, tracked: bool) -> Result<Scenario, (String, String)> {
     let Value::Object(map) = &value else {
         return Err((
             "scenario".into(),
@@ -191,10 +186,10 @@ fn read(value: Value, tracked: bool) -> Result<Scenario, (String, String)> {
     };
     closed_loop_rates(map, version)?;
     if version == 1 {
-        let v1: ScenarioV1 = typed(value, tracked)?;
+        let v1: ScenarioV1 = typed(value)?;
         Ok(v1.into())
     } else {
-        let v2: ScenarioV2 = typed(value, tracked)?;
+        let v2: ScenarioV2 = typed(value)?;
         Ok(Scenario {
             version: 2,
             name: v2.name,
@@ -209,14 +204,8 @@ fn read(value: Value, tracked: bool) -> Result<Scenario, (String, String)> {
     }
 }
 
-/// Deserialises, with the path of any error when `tracked`.
-fn typed<T: serde::de::DeserializeOwned>(
-    value: Value,
-    tracked: bool,
-) -> Result<T, (String, String)> {
-    if !tracked {
-        return serde_json::from_value(value).map_err(|e| ("scenario".to_string(), e.to_string()));
-    }
+/// Deserialises, with the path of any error.
+fn typed<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, (String, String)> {
     serde_path_to_error::deserialize(value).map_err(|e| {
         let path = e.path().to_string();
         let field = if path == "." || path == "?" {
