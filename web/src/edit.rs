@@ -62,7 +62,7 @@ pub fn text_to_value(kind: Kind, text: &str) -> Result<Value, String> {
 
 /// The scenario as version 2's JSON, the shape every form path points into.
 pub fn to_json(s: &Scenario) -> Value {
-    serde_json::to_value(s.to_v2()).unwrap_or(Value::Null)
+    poolcast::json::to_value(s.to_v2()).unwrap_or(Value::Null)
 }
 
 /// Reads edited JSON back; a scenario that was version 1 stays so while it fits.
@@ -515,7 +515,7 @@ pub fn apply(s: &Scenario, edit: &Edit) -> Result<Scenario, String> {
         }
         Edit::SetDistKind { path, kind } => {
             let d = dist_at(s, path).ok_or_else(|| format!("{path}: no distribution here"))?;
-            let value = serde_json::to_value(convert_dist(&d, kind)).unwrap_or_default();
+            let value = poolcast::json::to_value(convert_dist(&d, kind)).unwrap_or_default();
             return set_value(s, path, value);
         }
         Edit::SetProfile(i, text) => {

@@ -6,7 +6,7 @@ use serde_json::Value;
 
 /// A scenario as indented JSON, for download.
 pub fn scenario_json(s: &Scenario) -> String {
-    serde_json::to_string_pretty(s).unwrap_or_default()
+    poolcast::json::to_string_pretty(s).unwrap_or_default()
 }
 
 /// The result of importing JSON text.

@@ -50,10 +50,10 @@ pub fn encode_pair(b: &Scenario, a: Option<&Scenario>) -> String {
 
 /// `s` as `{letter}{version}=payload`.
 fn encode_as(s: &Scenario, letter: &str) -> String {
-    let full = serde_json::to_value(s).unwrap_or(Value::Null);
+    let full = poolcast::json::to_value(s).unwrap_or(Value::Null);
     let v1 = full.get("services").is_none();
     let delta = if v1 {
-        let default = serde_json::to_value(Scenario::default()).unwrap_or(Value::Null);
+        let default = poolcast::json::to_value(Scenario::default()).unwrap_or(Value::Null);
         diff(&full, &default).unwrap_or_else(|| Value::Object(Map::new()))
     } else {
         delta_v2(&full)
@@ -69,8 +69,8 @@ fn encode_as(s: &Scenario, letter: &str) -> String {
 /// service is kept (as its difference from a default service) so the list
 /// keeps its length and order.
 fn delta_v2(full: &Value) -> Value {
-    let mut default = serde_json::to_value(Scenario::default().to_v2()).unwrap_or(Value::Null);
-    let service = serde_json::to_value(Service::default()).unwrap_or(Value::Null);
+    let mut default = poolcast::json::to_value(Scenario::default().to_v2()).unwrap_or(Value::Null);
+    let service = poolcast::json::to_value(Service::default()).unwrap_or(Value::Null);
     let mut full = full.clone();
     let services = full
         .as_object_mut()
@@ -165,7 +165,7 @@ fn read(version: u32, payload: &str) -> Result<Scenario, LinkError> {
         return Err(LinkError::Broken("not a JSON object".into()));
     };
     let full = if version == 1 {
-        let mut full = serde_json::to_value(Scenario::default()).unwrap_or(Value::Null);
+        let mut full = poolcast::json::to_value(Scenario::default()).unwrap_or(Value::Null);
         merge(&mut full, Value::Object(map));
         full
     } else {
@@ -216,14 +216,14 @@ fn diff(a: &Value, b: &Value) -> Option<Value> {
 fn block_default(key: &str) -> Option<Value> {
     use poolcast::scenario as sc;
     let v = match key {
-        "proxy" => serde_json::to_value(sc::Proxy::default()),
-        "retry" => serde_json::to_value(sc::Retry::default()),
-        "serverless" => serde_json::to_value(sc::Serverless::default()),
-        "replicas" => serde_json::to_value(sc::Replicas::default()),
-        "contention" => serde_json::to_value(sc::Contention::default()),
-        "budget" => serde_json::to_value(sc::Budget::default()),
-        "breaker" => serde_json::to_value(sc::Breaker::default()),
-        "transaction" => serde_json::to_value(sc::TransactionLimits::default()),
+        "proxy" => poolcast::json::to_value(sc::Proxy::default()),
+        "retry" => poolcast::json::to_value(sc::Retry::default()),
+        "serverless" => poolcast::json::to_value(sc::Serverless::default()),
+        "replicas" => poolcast::json::to_value(sc::Replicas::default()),
+        "contention" => poolcast::json::to_value(sc::Contention::default()),
+        "budget" => poolcast::json::to_value(sc::Budget::default()),
+        "breaker" => poolcast::json::to_value(sc::Breaker::default()),
+        "transaction" => poolcast::json::to_value(sc::TransactionLimits::default()),
         _ => return None,
     };
     v.ok()

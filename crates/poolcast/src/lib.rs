@@ -29,6 +29,7 @@ mod flow;
 mod heap;
 mod hist;
 mod incidents;
+pub mod json;
 mod lifecycle;
 mod measured;
 mod partial;

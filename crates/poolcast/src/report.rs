@@ -318,8 +318,9 @@ impl Report {
         serde_json::to_string(self).unwrap_or_default()
     }
 
-    /// The report as indented JSON.
+    /// The report as indented JSON (made from the compact text: see
+    /// [`crate::json`]).
     pub fn to_json_pretty(&self) -> String {
-        serde_json::to_string_pretty(self).unwrap_or_default()
+        crate::json::to_string_pretty(self).unwrap_or_default()
     }
 }

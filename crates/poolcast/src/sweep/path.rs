@@ -135,9 +135,9 @@ pub fn with_field(base: &Scenario, path: &str, value: f64) -> Result<Scenario, S
     let v1_shaped = base.version == 1 && base.fits_v1();
     let v2_path = matches!(key(steps.first()), Some("services" | "proxy" | "events"));
     let mut json = if v1_shaped && v2_path {
-        serde_json::to_value(base.to_v2())
+        crate::json::to_value(base.to_v2())
     } else {
-        serde_json::to_value(base)
+        crate::json::to_value(base)
     }
     .map_err(|e| bad(e.to_string()))?;
     if !v1_shaped {
