@@ -133,15 +133,19 @@ fn worst_service(r: &Report) -> Option<String> {
         .map(|(name, f)| format!("{name} loses {}", fmt_pct(f)))
 }
 
-/// An incident that took much longer to recover than it lasted.
-fn slow_recovery(i: &Incident, r: &Report) -> Option<String> {
-    let lasted = (i.end_s - i.at_s).max(0.0);
-    let label = r
-        .timeline
+/// An incident's words: its marker's label ("primary restarts (10 s down)").
+fn incident_label(i: &Incident, r: &Report) -> String {
+    r.timeline
         .events
         .iter()
         .find(|m| m.at_s == i.at_s)
-        .map_or(i.kind.clone(), |m| m.label.clone());
+        .map_or(i.kind.clone(), |m| m.label.clone())
+}
+
+/// An incident that took much longer to recover than it lasted.
+fn slow_recovery(i: &Incident, r: &Report) -> Option<String> {
+    let lasted = (i.end_s - i.at_s).max(0.0);
+    let label = incident_label(i, r);
     match i.recovery_s {
         None => Some(format!(
             "It never recovered from the {label} at {} s before the run ended.",
@@ -154,6 +158,24 @@ fn slow_recovery(i: &Incident, r: &Report) -> Option<String> {
         )),
         _ => None,
     }
+}
+
+/// How soon the run recovered from its first incident, when none was slow:
+/// the failures a restart causes while it lasts then read as the restart's,
+/// not as a lasting problem (the fixed half of a retry-storm comparison).
+fn quick_recovery(r: &Report) -> Option<String> {
+    let i = r.incidents.first()?;
+    let rec = i.recovery_s?;
+    Some(format!(
+        "It recovered {} after the {} at {} s ended.",
+        if rec < 0.05 {
+            "at once".to_string()
+        } else {
+            format!("{rec:.1} s")
+        },
+        incident_label(i, r),
+        i.at_s
+    ))
 }
 
 /// The verdict sentence for `r`.
@@ -182,7 +204,7 @@ pub fn verdict(r: &Report) -> (Level, String) {
         if let Some((top, _)) = list.first() {
             text.push_str(&format!(" Fix: {}.", cause_fix(top, r)));
         }
-        if let Some(i) = incident {
+        if let Some(i) = incident.or_else(|| quick_recovery(r)) {
             text.push(' ');
             text.push_str(&i);
         }
@@ -377,6 +399,18 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("Retries multiplied"), "{text}");
+        assert!(!text.contains("It recovered"), "{text}");
+        // The fix: the outage's own failures remain, but it is back at once.
+        let fixed = gallery("retry-storm", false);
+        let rec = fixed.incidents[0].recovery_s.unwrap();
+        assert!(rec < 10.0, "{rec}");
+        let (level, text) = verdict(&fixed);
+        assert_eq!(level, Level::Bad, "{text}");
+        assert!(
+            text.contains("It recovered") && text.contains("after the primary restarts"),
+            "{text}"
+        );
+        assert!(!text.contains("to recover after"), "{text}");
     }
 
     #[test]
