@@ -421,3 +421,28 @@ mod tests {
         assert!(y_range(f64::NAN, 1.0).end > 0.0);
     }
 }
+
+/// `text`, cut with an ellipsis to fit `max_px`.
+pub(crate) fn fit<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    text: &str,
+    style: &TextStyle,
+    max_px: i32,
+) -> DrawResult<String, DB> {
+    let w = |t: &str| root.estimate_text_size(t, style).map(|(w, _)| w as i32);
+    if w(text)? <= max_px {
+        return Ok(text.to_string());
+    }
+    let chars: Vec<char> = text.chars().collect();
+    let (mut lo, mut hi) = (0, chars.len());
+    while hi - lo > 1 {
+        let mid = (lo + hi) / 2;
+        let t: String = chars[..mid].iter().collect::<String>() + "…";
+        if w(&t)? <= max_px {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    Ok(chars[..lo].iter().collect::<String>() + "…")
+}

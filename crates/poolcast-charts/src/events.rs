@@ -11,7 +11,7 @@ use poolcast::scenario::TimedEvent;
 use poolcast::{Report, Scenario};
 
 use crate::common::{
-    DESC_SIZE, DrawResult, Entry, FONT, LABEL_SIZE, TimeAxis, frame, header, note_font,
+    DESC_SIZE, DrawResult, Entry, FONT, LABEL_SIZE, TimeAxis, fit, frame, header, note_font,
 };
 use crate::palette;
 
@@ -122,15 +122,28 @@ pub fn draw<DB: DrawingBackend>(
                 palette::EVENT.stroke_width(3),
             )))?;
         }
-        let text = format!("{} at {} s", m.label, crate::fmt_num(m.at_s));
-        // Labels go right of the bar, or left of it near the end of the axis.
-        let right = end < axis.end_s * 0.6;
+        // The label goes right of the bar if it fits there, else left of
+        // it if it fits there, else on the roomier side without its time,
+        // cut to fit (the events editor's strip is narrow).
+        let full = format!("{} at {} s", m.label, crate::fmt_num(m.at_s));
+        let font = note_font(palette::EVENT);
+        let (px, _) = chart.plotting_area().get_pixel_range();
+        let room_right = px.end - chart.backend_coord(&(end, 0.0)).0 - 10;
+        let room_left = chart.backend_coord(&(at, 0.0)).0 - px.start - 10;
+        let width = root.estimate_text_size(&full, &font)?.0 as i32;
+        let right = width <= room_right || (width > room_left && room_right >= room_left);
+        let room = if right { room_right } else { room_left };
+        let text = if width <= room {
+            full
+        } else {
+            fit(root, &m.label, &font, room)?
+        };
         let (x, pos, dx) = if right {
             (end, Pos::new(HPos::Left, VPos::Center), 6)
         } else {
             (at, Pos::new(HPos::Right, VPos::Center), -6)
         };
-        let style = note_font(palette::EVENT).pos(pos);
+        let style = font.pos(pos);
         chart.draw_series(std::iter::once(
             EmptyElement::at((x, (y0 + y1) / 2.0)) + Text::new(text, (dx, 0), style),
         ))?;

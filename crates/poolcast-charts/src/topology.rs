@@ -13,7 +13,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use poolcast::scenario::{PoolMode, Route};
 use poolcast::{Report, Scenario};
 
-use crate::common::{CAPTION_SIZE, DESC_SIZE, DrawResult, FONT, LABEL_SIZE, fmt_num};
+use crate::common::{CAPTION_SIZE, DESC_SIZE, DrawResult, FONT, LABEL_SIZE, fit, fmt_num};
 use crate::palette;
 
 /// A part of the topology.
@@ -393,29 +393,4 @@ pub fn draw<DB: DrawingBackend>(
         }
     }
     Ok(())
-}
-
-/// `text`, cut with an ellipsis to fit `max_px`.
-fn fit<DB: DrawingBackend>(
-    root: &DrawingArea<DB, Shift>,
-    text: &str,
-    style: &TextStyle,
-    max_px: i32,
-) -> DrawResult<String, DB> {
-    let w = |t: &str| root.estimate_text_size(t, style).map(|(w, _)| w as i32);
-    if w(text)? <= max_px {
-        return Ok(text.to_string());
-    }
-    let chars: Vec<char> = text.chars().collect();
-    let (mut lo, mut hi) = (0, chars.len());
-    while hi - lo > 1 {
-        let mid = (lo + hi) / 2;
-        let t: String = chars[..mid].iter().collect::<String>() + "…";
-        if w(&t)? <= max_px {
-            lo = mid;
-        } else {
-            hi = mid;
-        }
-    }
-    Ok(chars[..lo].iter().collect::<String>() + "…")
 }
