@@ -713,11 +713,9 @@ fn sweeps_of_a_service_or_the_proxy_mark_the_limit() {
 
 #[test]
 fn event_labels_fit_a_narrow_strip() {
-    let r = run(
-        r#"{"version": 2, "duration_s": 60, "warmup_s": 5,
+    let r = run(r#"{"version": 2, "duration_s": 60, "warmup_s": 5,
         "services": [{"name": "api", "workload": {"rate_per_s": 50}}],
-        "events": [{"at_s": 20, "kind": "db_restart", "target": "primary", "down_s": 5}]}"#,
-    );
+        "events": [{"at_s": 20, "kind": "db_restart", "target": "primary", "down_s": 5}]}"#);
     let full = "primary restarts (5 s down) at 20 s";
     // Wide: the whole label, right of the bar.
     assert_has(&svg(Chart::Events, &r, 900, 200), full);
