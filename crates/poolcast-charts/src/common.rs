@@ -399,29 +399,6 @@ pub fn header<DB: DrawingBackend, CT: CoordTranslate>(
     Ok(())
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn numbers_are_short() {
-        assert_eq!(fmt_num(0.0), "0");
-        assert_eq!(fmt_num(12.0), "12");
-        assert_eq!(fmt_num(2.5), "2.5");
-        assert_eq!(fmt_num(0.00123), "0.00123");
-        assert_eq!(fmt_num(1234.56), "1235");
-        assert_eq!(fmt_num(1e300), "1.0e300");
-        assert_eq!(fmt_num(f64::NAN), "?");
-    }
-
-    #[test]
-    fn y_ranges_are_never_empty() {
-        assert_eq!(y_range(0.0, 1.0), 0.0..1.0);
-        assert!(y_range(f64::MAX, 1.0).end.is_finite());
-        assert!(y_range(f64::NAN, 1.0).end > 0.0);
-    }
-}
-
 /// `text`, cut with an ellipsis to fit `max_px`.
 pub(crate) fn fit<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
@@ -445,4 +422,27 @@ pub(crate) fn fit<DB: DrawingBackend>(
         }
     }
     Ok(chars[..lo].iter().collect::<String>() + "…")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_short() {
+        assert_eq!(fmt_num(0.0), "0");
+        assert_eq!(fmt_num(12.0), "12");
+        assert_eq!(fmt_num(2.5), "2.5");
+        assert_eq!(fmt_num(0.00123), "0.00123");
+        assert_eq!(fmt_num(1234.56), "1235");
+        assert_eq!(fmt_num(1e300), "1.0e300");
+        assert_eq!(fmt_num(f64::NAN), "?");
+    }
+
+    #[test]
+    fn y_ranges_are_never_empty() {
+        assert_eq!(y_range(0.0, 1.0), 0.0..1.0);
+        assert!(y_range(f64::MAX, 1.0).end.is_finite());
+        assert!(y_range(f64::NAN, 1.0).end > 0.0);
+    }
 }
