@@ -79,6 +79,12 @@ pub fn cause_fix(cause: &str, r: &Report) -> String {
                                  or shorten queries"
             .into(),
         "throttled" => "raise serverless.max_concurrency, or shorten the requests".into(),
+        "db_unavailable" | "connection_lost" if retries_with_jitter(r) => {
+            "a database was down, and jittered retries already cover these: what still fails \
+             failed during the outage itself; shorten the outage (a faster failover), retry \
+             for longer than it lasts (attempts x backoff), or send reads to a replica"
+                .into()
+        }
         "db_unavailable" | "connection_lost" => "a database was down: retry these causes with \
                                                  backoff and jitter, or send reads to a replica"
             .into(),
@@ -94,6 +100,21 @@ pub fn cause_fix(cause: &str, r: &Report) -> String {
             .into(),
         _ => "see the warnings below".into(),
     }
+}
+
+/// Whether every service retries a database outage's failures with jittered
+/// backoff (so "add jittered retries" is no longer the fix).
+fn retries_with_jitter(r: &Report) -> bool {
+    use poolcast::scenario::{Cause, Jitter};
+    !r.scenario.services.is_empty()
+        && r.scenario.services.iter().all(|s| {
+            s.retry.as_ref().is_some_and(|x| {
+                x.max_attempts > 1
+                    && x.jitter != Jitter::None
+                    && x.on.contains(&Cause::DbUnavailable)
+                    && x.on.contains(&Cause::ConnectionLost)
+            })
+        })
 }
 
 /// Causes by count, largest first.
@@ -411,6 +432,7 @@ mod tests {
             "{text}"
         );
         assert!(!text.contains("to recover after"), "{text}");
+        assert!(text.contains("jittered retries already cover"), "{text}");
     }
 
     #[test]
