@@ -688,8 +688,14 @@ async function v2Gallery(newPage, base) {
     await p.close();
   }
   await page.click(tid('example-retry-storm'));
+  // Until the click's state lands, the page still shows the previous run as
+  // done: wait for the new scenario's run, not merely for a finished one.
+  const opened = await page.waitForFunction(() => {
+    const info = document.querySelector('[data-testid="run-info"]');
+    return info && /Retry storm/.test(info.textContent);
+  }, null, { timeout: 90000 }).then(() => true, () => false);
   await waitForDone(page);
-  check(/Retry storm/.test(await page.textContent(tid('run-info'))), 'a gallery link clicked in place opens its scenario');
+  check(opened && /Retry storm/.test(await page.textContent(tid('run-info'))), 'a gallery link clicked in place opens its scenario');
   await page.close();
 }
 
