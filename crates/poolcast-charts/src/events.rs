@@ -131,7 +131,8 @@ pub fn draw<DB: DrawingBackend>(
         let room_right = px.end - chart.backend_coord(&(end, 0.0)).0 - 10;
         let room_left = chart.backend_coord(&(at, 0.0)).0 - px.start - 10;
         let width = root.estimate_text_size(&full, &font)?.0 as i32;
-        let right = width <= room_right || (width > room_left && room_right >= room_left);
+        let (fits_right, fits_left) = (width <= room_right, width <= room_left);
+        let right = fits_right || (!fits_left && room_right >= room_left);
         let room = if right { room_right } else { room_left };
         let text = if width <= room {
             full

@@ -8,14 +8,9 @@
 use serde::Serialize;
 use serde_json::Value;
 
-/// `x` as compact JSON text.
-pub fn to_string<T: Serialize + ?Sized>(x: &T) -> Result<String, serde_json::Error> {
-    serde_json::to_string(x)
-}
-
 /// `x` as JSON text indented by two spaces, in the field order `x` writes.
 pub fn to_string_pretty<T: Serialize + ?Sized>(x: &T) -> Result<String, serde_json::Error> {
-    pretty(&to_string(x)?)
+    pretty(&serde_json::to_string(x)?)
 }
 
 /// Compact JSON text indented by two spaces, keeping its order.
@@ -31,7 +26,7 @@ pub fn pretty(compact: &str) -> Result<String, serde_json::Error> {
 
 /// `x` as a JSON value (by value, as `serde_json::to_value`).
 pub fn to_value<T: Serialize>(x: T) -> Result<Value, serde_json::Error> {
-    serde_json::from_str(&to_string(&x)?)
+    serde_json::from_str(&serde_json::to_string(&x)?)
 }
 
 #[cfg(test)]
