@@ -117,8 +117,8 @@ proptest! {
 
     #[test]
     fn invariants_hold_on_random_scenarios(s in scenario()) {
-        poolcast::validate(&s, poolcast::DEFAULT_MAX_EVENTS).map_err(|e| TestCaseError::fail(e.to_string()))?;
-        let r = poolcast::Sim::new(&s).run_to_end();
+        let valid = poolcast::validate(&s, poolcast::DEFAULT_MAX_EVENTS).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let r = poolcast::Sim::new(&valid).run_to_end();
         let q = &r.requests;
         prop_assert_eq!(q.arrived, q.completed + q.timed_out + q.failed + q.in_flight);
         prop_assert!(r.database.peak_connections <= u64::from(s.db_limit()));
@@ -148,7 +148,7 @@ proptest! {
 
         // Determinism: the same scenario gives the same bytes, and the report
         // reads back as itself.
-        let again = poolcast::Sim::new(&s).run_to_end();
+        let again = poolcast::Sim::new(&valid).run_to_end();
         let json = r.to_json();
         prop_assert_eq!(&json, &again.to_json());
         let back: poolcast::Report = serde_json::from_str(&json).map_err(|e| TestCaseError::fail(e.to_string()))?;
@@ -160,9 +160,14 @@ proptest! {
         // Version-1 scenarios run on a copy of the request path compiled
         // without version 2's checks; the general path must give the same
         // bytes.
-        let plain = poolcast::Sim::new(&s).run_to_end().to_json();
-        let general = poolcast::Sim::new(&s).without_plain_path().run_to_end().to_json();
-        prop_assert_eq!(plain, general);
+        let valid = poolcast::validate(&s, poolcast::DEFAULT_MAX_EVENTS).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let plain = poolcast::Sim::new(&valid);
+        // Every version-1 scenario is plain: were it not, this test would
+        // compare the general path with itself.
+        prop_assert!(plain.takes_plain_path(), "a version-1 scenario not on the plain path");
+        let general = poolcast::Sim::new(&valid).without_plain_path();
+        prop_assert!(!general.takes_plain_path());
+        prop_assert_eq!(plain.run_to_end().to_json(), general.run_to_end().to_json());
     }
 
     #[test]

@@ -105,8 +105,8 @@ fn random_version_two_scenarios_keep_their_invariants() {
             assert_eq!(text, again.to_json(), "case {seed}: not deterministic");
             let back: Report = serde_json::from_str(&text).unwrap();
             assert_eq!(back.to_json(), text, "case {seed}: report round trip");
-            let s2 = poolcast::parse(&serde_json::to_string(&s).unwrap()).unwrap();
-            assert_eq!(s2, s, "case {seed}: scenario round trip");
+            let s2 = poolcast::parse(&serde_json::to_string(&*s).unwrap()).unwrap();
+            assert_eq!(s2, *s, "case {seed}: scenario round trip");
         }
     }
 }

@@ -26,7 +26,7 @@ fn check(json: &str, field: &str, needle: &str) {
 #[test]
 fn empty_object_is_the_default_scenario() {
     let s = parse_and_validate("{}", DEFAULT_MAX_EVENTS).unwrap();
-    assert_eq!(s, poolcast::Scenario::default());
+    assert_eq!(*s, poolcast::Scenario::default());
 }
 
 #[test]
@@ -421,7 +421,7 @@ fn a_version_one_document_reads_as_one_service_and_writes_back_the_same() {
         (s.services.len(), s.app().name.as_str(), s.app().instances),
         (1, "app", 3)
     );
-    let text = serde_json::to_string(&s).unwrap();
+    let text = serde_json::to_string(&*s).unwrap();
     assert!(
         text.contains("\"fleet\"") && !text.contains("\"services\""),
         "{text}"

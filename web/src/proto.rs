@@ -152,8 +152,8 @@ impl FromWorker {
 /// Validates and runs `s` in chunks, calling `progress` after each one
 /// with the simulation (which can give its timeline so far).
 pub fn run_stepped(s: &Scenario, mut progress: impl FnMut(&Sim)) -> Result<Report, String> {
-    poolcast::validate(s, u64::MAX).map_err(|e| e.to_string())?;
-    let mut sim = Sim::new(s);
+    let valid = poolcast::validate(s, u64::MAX).map_err(|e| e.to_string())?;
+    let mut sim = Sim::new(&valid);
     while !sim.step(CHUNK_EVENTS) {
         progress(&sim);
     }
@@ -191,7 +191,7 @@ mod tests {
             elapsed_ms: 1.5,
         };
         assert_eq!(FromWorker::from_json(&done.to_json()).unwrap(), done);
-        let mut sim = Sim::new(&s);
+        let mut sim = Sim::new(&poolcast::validate(&s, u64::MAX).unwrap());
         sim.step(2000);
         let progress = FromWorker::Progress {
             id: 3,

@@ -897,7 +897,7 @@ mod tests {
     #[test]
     fn live_progress_keeps_the_partial_timeline_and_cancel_keeps_it() {
         let s = tiny();
-        let mut sim = poolcast::Sim::new(&s);
+        let mut sim = poolcast::Sim::new(&poolcast::validate(&s, u64::MAX).unwrap());
         sim.step(3000);
         let timeline = sim.partial_timeline();
         let buckets = timeline.series.busy.len();

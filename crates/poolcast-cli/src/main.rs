@@ -236,7 +236,7 @@ fn read_input(path: &str) -> Result<String, String> {
     }
 }
 
-fn load(path: &str, max_events: u64) -> Result<Scenario, String> {
+fn load(path: &str, max_events: u64) -> Result<poolcast::validate::Validated, String> {
     let text = read_input(path)?;
     poolcast::parse_and_validate(&text, max_events).map_err(|e| format!("invalid scenario:\n{e}"))
 }

@@ -54,12 +54,12 @@ fn main() {
     for case in &CASES {
         let mut s = poolcast::parse(case.json).expect("bench scenario");
         s.duration_s *= scale;
-        poolcast::validate(&s, u64::MAX).expect("valid bench scenario");
+        let valid = poolcast::validate(&s, u64::MAX).expect("valid bench scenario");
         let mut times = Vec::new();
         let mut last = None;
         for _ in 0..5 {
             let start = Instant::now();
-            let report = poolcast::Sim::new(&s).run_to_end();
+            let report = poolcast::Sim::new(&valid).run_to_end();
             times.push(start.elapsed().as_secs_f64());
             last = Some(report);
         }

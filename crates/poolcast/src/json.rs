@@ -55,7 +55,7 @@ mod tests {
                 serde_json::to_string_pretty(&s).unwrap()
             );
             assert_eq!(to_value(&s).unwrap(), serde_json::to_value(&s).unwrap());
-            let r = Sim::new(&s).run_to_end();
+            let r = Sim::new(&crate::validate(&s, u64::MAX).unwrap()).run_to_end();
             assert_eq!(
                 to_string_pretty(&r).unwrap(),
                 serde_json::to_string_pretty(&r).unwrap()

@@ -20,60 +20,22 @@
 //! assert!((report.acquire.p_wait - 0.67).abs() < 0.05);
 //! ```
 
-pub mod analytic;
-mod config;
-mod db;
-mod dist;
-mod engine;
-mod flow;
-mod heap;
-mod hist;
-mod incidents;
+mod input;
 pub mod json;
-mod lifecycle;
-mod measured;
-mod partial;
-mod pool;
-mod proxy;
-mod ps;
-mod queue;
-pub mod recommend;
-pub mod report;
-mod retry;
-pub mod scenario;
-mod serverless;
-mod services;
-mod stats;
-mod summary;
-mod svcstats;
-pub mod sweep;
-mod timed;
-mod users;
-pub mod validate;
-pub mod warnings;
-mod warnings_v2;
+mod measure;
+mod plan;
+mod run;
+mod sim;
+mod slab;
 
-pub use dist::{Z99, lognormal_params, mean_ms};
-pub use engine::Sim;
+pub use input::{scenario, validate};
+pub use measure::report;
+pub use plan::{analytic, recommend, sweep, warnings};
+
+pub use input::dist::{Z99, lognormal_params, mean_ms};
 pub use report::Report;
+pub use run::{Sim, run, run_json, run_with_limit};
 pub use scenario::Scenario;
 pub use validate::{
     DEFAULT_MAX_EVENTS, FieldError, ScenarioError, parse, parse_and_validate, validate,
 };
-
-/// Validates `scenario` (with the default event limit) and runs it.
-pub fn run(scenario: &Scenario) -> Result<Report, ScenarioError> {
-    run_with_limit(scenario, DEFAULT_MAX_EVENTS)
-}
-
-/// Validates `scenario` against `max_events` and runs it.
-pub fn run_with_limit(scenario: &Scenario, max_events: u64) -> Result<Report, ScenarioError> {
-    validate(scenario, max_events)?;
-    Ok(Sim::new(scenario).run_to_end())
-}
-
-/// Parses, validates and runs scenario JSON, returning the report JSON.
-pub fn run_json(json: &str, max_events: u64) -> Result<String, ScenarioError> {
-    let scenario = parse_and_validate(json, max_events)?;
-    Ok(Sim::new(&scenario).run_to_end().to_json())
-}

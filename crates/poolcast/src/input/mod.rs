@@ -1,0 +1,5 @@
+pub(crate) mod config;
+pub(crate) mod dist;
+pub(crate) mod measured;
+pub mod scenario;
+pub mod validate;

@@ -1,0 +1,16 @@
+pub(crate) mod db;
+pub(crate) mod engine;
+pub(crate) mod flow;
+pub(crate) mod heap;
+pub(crate) mod lifecycle;
+pub(crate) mod partial;
+pub(crate) mod pool;
+pub(crate) mod proxy;
+pub(crate) mod ps;
+pub(crate) mod queue;
+pub(crate) mod retry;
+pub(crate) mod serverless;
+pub(crate) mod services;
+pub(crate) mod summary;
+pub(crate) mod timed;
+pub(crate) mod users;

@@ -1,0 +1,181 @@
+//! Serverless services (MODEL.md §6): each request runs on its own function
+//! instance, a warm idle one if there is one (most recently used first),
+//! else a new one after a cold start, unless `max_concurrency` are busy
+//! (`throttled`). An idle instance is frozen: its pools' timers stop and its
+//! connections stay open. After `idle_reclaim_s` it is reclaimed, and its
+//! connections linger at the database for `orphan_linger_s`.
+
+use crate::input::scenario::Cause;
+use crate::sim::engine::Engine;
+use crate::sim::pool::{NONE, ReqState};
+use crate::sim::queue::Event;
+use crate::sim::services::Func;
+
+impl Engine {
+    /// A request of serverless service `svc` looks for a function instance.
+    pub(crate) fn function_request(&mut self, svc: u32, user: u32, measured: bool) {
+        match self.take_function(svc, measured) {
+            Some((pool, func, cold)) => {
+                let id = self.new_request::<false>(svc, pool, measured, user, func);
+                self.start_on_function(id, cold);
+            }
+            None => self.reject(svc, user, measured, Cause::Throttled),
+        }
+    }
+
+    /// A warm function or a new one: its primary pool, its index and the
+    /// cold start to wait (ns); `None` when `max_concurrency` are busy.
+    pub(crate) fn take_function(&mut self, svc: u32, measured: bool) -> Option<(u32, u32, u64)> {
+        let max = self.cfgs[svc]
+            .serverless
+            .as_ref()
+            .map_or(0, |f| f.max_concurrency);
+        let st = &mut self.svcs[svc as usize];
+        if st.busy_funcs >= max {
+            if measured {
+                st.throttled += 1;
+            }
+            return None;
+        }
+        st.busy_funcs += 1;
+        if let Some(func) = st.warm.pop() {
+            st.funcs[func].busy = true;
+            let pool = st.funcs[func].pool;
+            self.thaw(pool);
+            return Some((pool, func, 0));
+        }
+        // A new instance with fresh pools (which take no open-loop arrivals,
+        // so they leave the service's live list at once).
+        let mut st = std::mem::take(&mut self.svcs[svc as usize]);
+        let epoch = st.funcs.next_free().map_or(0, |i| st.funcs[i].epoch);
+        let func = st.funcs.insert(Func {
+            pool: NONE,
+            busy: true,
+            epoch,
+        });
+        let before = st.live.len();
+        let pool = self.add_pools(svc as u16, &mut st);
+        st.live.truncate(before);
+        st.funcs[func].pool = pool;
+        let funcs = u64::from(st.busy_funcs) + st.warm.len() as u64;
+        st.peak_funcs = st.peak_funcs.max(funcs);
+        if measured {
+            st.cold_starts += 1;
+        }
+        self.svcs[svc as usize] = st;
+        self.levels.instances.add(self.now, 1);
+        for p in pool..=pool + self.replicas {
+            self.replenish::<false>(p);
+        }
+        let cold = self.cfgs[svc]
+            .serverless
+            .as_ref()
+            .map_or(0, |f| f.cold_start.sample(&mut self.rng));
+        Some((pool, func, cold))
+    }
+
+    pub(crate) fn start_on_function(&mut self, id: u32, cold: u64) {
+        if cold == 0 {
+            self.begin_general(id);
+        } else {
+            let epoch = self.reqs[id].epoch;
+            self.queue
+                .push(self.now + cold, Event::ColdStartDone { req: id, epoch });
+        }
+    }
+
+    pub(crate) fn on_cold_start_done(&mut self, id: u32, epoch: u32) {
+        let r = &self.reqs[id];
+        if r.epoch == epoch && r.state == ReqState::Active {
+            self.begin_general(id);
+        }
+    }
+
+    /// The request on function `func` of `svc` is resolved: the instance
+    /// goes idle (frozen) until its next request or its reclaim.
+    pub(crate) fn function_done(&mut self, svc: u32, func: u32) {
+        let reclaim = self.cfgs[svc]
+            .serverless
+            .as_ref()
+            .map_or(0, |f| f.idle_reclaim);
+        let st = &mut self.svcs[svc as usize];
+        let f = &mut st.funcs[func];
+        f.busy = false;
+        f.epoch = f.epoch.wrapping_add(1);
+        let (pool, epoch) = (f.pool, f.epoch);
+        st.busy_funcs -= 1;
+        st.warm.push(func);
+        for p in pool..=pool + self.replicas {
+            self.pools[p].frozen_at = Some(self.now);
+        }
+        self.queue
+            .push(self.now + reclaim, Event::Reclaim { svc, func, epoch });
+    }
+
+    /// Unfreezes a function's pools: their idle timers resume where they
+    /// stopped.
+    fn thaw(&mut self, pool: u32) {
+        for p in pool..=pool + self.replicas {
+            let Some(since) = self.pools[p].frozen_at.take() else {
+                continue;
+            };
+            let frozen = self.now - since;
+            let idle: Vec<u32> = self.pools[p].idle.iter().copied().collect();
+            for c in idle {
+                self.conns[c].idle_since += frozen;
+            }
+            self.arm_reap::<false>(p);
+        }
+    }
+
+    pub(crate) fn on_reclaim(&mut self, svc: u32, func: u32, epoch: u32) {
+        let st = &self.svcs[svc as usize];
+        let f = st.funcs[func];
+        if f.busy || f.epoch != epoch {
+            return;
+        }
+        let pool = f.pool;
+        // A connection still opening belongs to the pool until it opens;
+        // reclaim once none is.
+        let opening = (pool..=pool + self.replicas)
+            .any(|p| self.pools[p].total as usize > self.pools[p].idle.len());
+        if opening {
+            let again = self.dbs[0u32].cfg.connect_ns.max(1_000_000);
+            self.queue
+                .push(self.now + again, Event::Reclaim { svc, func, epoch });
+            return;
+        }
+        let st = &mut self.svcs[svc as usize];
+        st.warm.retain(|&x| x != func);
+        st.funcs.remove(func);
+        st.funcs[func].epoch = st.funcs[func].epoch.wrapping_add(1);
+        let linger = self.cfgs[svc]
+            .serverless
+            .as_ref()
+            .map_or(0, |f| f.orphan_linger);
+        let max_size = self.cfgs[svc].max_size;
+        // Freed from the last to the first, so the slab hands the group out
+        // again in order (every group has the same size).
+        for p in (pool..=pool + self.replicas).rev() {
+            for conn in self.take_idle(p) {
+                if linger == 0 {
+                    self.close::<false>(conn);
+                } else {
+                    self.orphan(conn, svc);
+                }
+            }
+            self.levels.capacity.add(self.now, -i64::from(max_size));
+            if p == pool {
+                self.levels.primary_pools.add(self.now, -1);
+            }
+            if self.multi {
+                let s = &mut self.stats.svcs[svc as usize];
+                s.capacity.add(self.now, -i64::from(max_size));
+                s.primary_pools.add(self.now, -i64::from(p == pool));
+            }
+            self.pools[p].gone = true;
+            self.pools.remove(p);
+        }
+        self.levels.instances.add(self.now, -1);
+    }
+}
