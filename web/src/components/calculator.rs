@@ -19,7 +19,7 @@ use crate::advise::Advised;
 use crate::browser;
 use crate::budget::{self, Knob};
 use crate::edit::Kind;
-use crate::state::{Advice, SweepRun};
+use crate::jobs::{Advice, SweepRun};
 use crate::verdict::{fmt_ms, fmt_pct};
 
 /// Props of [`Calculator`].

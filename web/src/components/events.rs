@@ -13,7 +13,8 @@ use yew::prelude::*;
 use super::chart::ChartView;
 use super::form::F;
 use crate::edit::{self, EVENT_KINDS, Edit, Kind};
-use crate::state::{Action, Draft, partial_report};
+use crate::jobs::partial_report;
+use crate::state::{Action, Draft};
 
 /// Props of [`EventsEditor`].
 #[derive(Properties, PartialEq)]

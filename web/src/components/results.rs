@@ -15,8 +15,9 @@ use super::chart::ChartView;
 use super::events::strip_height;
 use crate::calibrate::Measured;
 use crate::figures::{Figures, Unit, better, fmt_delta, fmt_unit};
+use crate::jobs::{Outcome, Partial, Pinned};
 use crate::sensitivity::{Band, fragile};
-use crate::state::{Action, Outcome, Partial, Pinned};
+use crate::state::Action;
 use crate::verdict::{cause_words, fmt_ms, fmt_pct, verdict};
 
 /// Props of [`Results`].
