@@ -311,6 +311,9 @@ impl Jobs {
 
     /// A worker's reply about job `id`; `scenario` is the form's (a run's
     /// partial charts belong to it). Returns the notice to show, if any.
+    ///
+    /// One match over (kind, reply), one short arm for each reply a kind
+    /// gets: the whole of what a reply does is read in one place.
     pub fn reply(&mut self, id: u64, reply: Reply, scenario: &Scenario) -> Option<Notice> {
         let kind = self.kind_of(id)?;
         match (kind, reply) {

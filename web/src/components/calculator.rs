@@ -252,6 +252,10 @@ fn sweep_table(sw: &SweepRun) -> Html {
 
 /// The calculator panel: the budget, the queues and the formulas for one
 /// service, then the recommendation and the sweep of the chosen knob.
+///
+/// Its hooks (the SLO's text, the chosen knob, the sweep's canvas) belong to
+/// this component, and the SLO row uses all of them, so the row stays here;
+/// the sweep and the tables are drawn by the functions above and below.
 #[function_component(Calculator)]
 pub fn calculator(p: &CalculatorProps) -> Html {
     let p99 = use_state(|| "50".to_string());

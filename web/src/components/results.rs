@@ -132,6 +132,8 @@ fn top_cause(r: &Report, view: Option<usize>) -> String {
 
 /// The cards of B (of one service when `view` says so), A's figures beside
 /// them when comparing; the proxy and retry cards only where they apply.
+///
+/// Long because it lists the nine cards, in the order the page shows them.
 fn cards(r: &Report, a: Option<&Report>, band: Option<&Band>, view: Option<usize>) -> Html {
     let b = match view {
         Some(i) => Figures::of_service(r, i),
