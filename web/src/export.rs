@@ -194,11 +194,7 @@ mod tests {
 
     #[test]
     fn a_report_gives_its_scenario_and_a_csv() {
-        let s = Scenario {
-            duration_s: 5.0,
-            warmup_s: 1.0,
-            ..Scenario::default()
-        };
+        let s = crate::testing::short(5.0, 1.0);
         let r = poolcast::run(&s).unwrap();
         let got = import(&r.to_json()).unwrap();
         assert_eq!(got.scenario, s);

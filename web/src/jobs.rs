@@ -437,16 +437,7 @@ mod tests {
     use super::*;
 
     fn outcome() -> Rc<Outcome> {
-        let s = Scenario {
-            duration_s: 2.0,
-            warmup_s: 0.0,
-            ..Scenario::default()
-        };
-        Rc::new(Outcome {
-            report: Rc::new(poolcast::run(&s).unwrap()),
-            elapsed_ms: 1.0,
-            roundtrip_ms: 2.0,
-        })
+        crate::testing::outcome(&crate::testing::short(2.0, 0.0))
     }
 
     fn pinned() -> Jobs {

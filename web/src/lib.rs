@@ -24,6 +24,9 @@ pub mod sensitivity;
 pub mod state;
 pub mod verdict;
 
+#[cfg(test)]
+mod testing;
+
 #[cfg(target_arch = "wasm32")]
 pub mod app;
 #[cfg(target_arch = "wasm32")]

@@ -448,6 +448,7 @@ impl yew::Reducible for State {
 mod tests {
     use super::*;
     use crate::jobs::{Advice, Run};
+    use crate::testing::outcome;
 
     fn started(id: u64, job: NewJob) -> Action {
         Action::Started { id, job }
@@ -466,19 +467,7 @@ mod tests {
     }
 
     fn tiny() -> Scenario {
-        Scenario {
-            duration_s: 2.0,
-            warmup_s: 0.0,
-            ..Scenario::default()
-        }
-    }
-
-    fn outcome(s: &Scenario) -> Rc<Outcome> {
-        Rc::new(Outcome {
-            report: Rc::new(poolcast::run(s).unwrap()),
-            elapsed_ms: 1.0,
-            roundtrip_ms: 2.0,
-        })
+        crate::testing::short(2.0, 0.0)
     }
 
     #[test]
