@@ -12,7 +12,7 @@
 use std::collections::BTreeMap;
 
 use poolcast::Scenario;
-use poolcast::scenario::{QueryMode, Route};
+use poolcast::scenario::{QueryMode, Route, Workload};
 use serde::{Deserialize, Serialize};
 
 use crate::sensitivity::scale_dist;
@@ -175,28 +175,25 @@ fn pick_row(t: &Table, weight: &[&str]) -> Option<usize> {
 /// load figures (or the first service routed through the proxy).
 pub fn calibrate(text: &str, base: &Scenario, service: usize) -> Result<Calibration, Vec<String>> {
     let all = tables(text);
-    let mut errors = Vec::new();
-    let mut m = Measured::default();
-    let mut read = Vec::new();
-    let mut ignored = Vec::new();
+    let mut out = Findings::default();
     let mut s = base.clone();
     let svc = target_service(base, service);
     let mut known = 0;
     for t in &all {
         if t.has("cl_active") {
             known += 1;
-            show_pools(t, &mut s, &mut m, &mut read, &mut errors);
+            show_pools(t, &mut s, &mut out);
         } else if t.has("avg_xact_time") || t.has("total_xact_count") {
             known += 1;
-            show_stats(t, &mut s, svc, &mut m, &mut read, &mut ignored, &mut errors);
+            show_stats(t, &mut s, svc, &mut out);
         } else if t.has("pool_size") && t.has("database") {
             known += 1;
-            show_databases(t, &mut s, &mut read, &mut errors);
+            show_databases(t, &mut s, &mut out);
         } else if t.has("state") && t.has("count") {
             known += 1;
-            activity(t, &mut m, &mut read, &mut errors);
+            activity(t, &mut out);
         } else {
-            ignored.push(format!(
+            out.ignored.push(format!(
                 "a table with columns {} (not SHOW POOLS, SHOW STATS, SHOW DATABASES or a \
                  pg_stat_activity count)",
                 t.columns.join(", ")
@@ -204,24 +201,61 @@ pub fn calibrate(text: &str, base: &Scenario, service: usize) -> Result<Calibrat
         }
     }
     if known == 0 {
-        errors.push(
+        out.errors.push(
             "no psql table of SHOW POOLS, SHOW STATS, SHOW DATABASES or pg_stat_activity \
              states was found"
                 .into(),
         );
     }
-    if !errors.is_empty() {
-        return Err(errors);
+    if !out.errors.is_empty() {
+        return Err(out.errors);
     }
     if let Err(e) = poolcast::validate(&s, u64::MAX) {
         return Err(vec![format!("the filled scenario is not valid: {e}")]);
     }
     Ok(Calibration {
         scenario: s,
-        read,
-        ignored,
-        measured: m,
+        read: out.read,
+        ignored: out.ignored,
+        measured: out.measured,
     })
+}
+
+/// What the tables of a paste gave so far: measurements, fills read, what
+/// was ignored, and problems (any problem applies nothing).
+#[derive(Default)]
+struct Findings {
+    measured: Measured,
+    read: Vec<String>,
+    ignored: Vec<String>,
+    errors: Vec<String>,
+}
+
+/// The row of PgBouncer admin table `t` (`what`) to read, as [`pick_row`]
+/// picks it; none is a problem.
+fn admin_row(t: &Table, what: &str, weight: &[&str], errors: &mut Vec<String>) -> Option<usize> {
+    let r = pick_row(t, weight);
+    if r.is_none() {
+        errors.push(format!("{what}: only PgBouncer's own admin database"));
+    }
+    r
+}
+
+/// The numbers in row `r` of table `t` (`what`), by column: a cell that is
+/// not one is a problem, and read as missing.
+fn cells<'a>(
+    t: &'a Table,
+    what: &'a str,
+    r: usize,
+    errors: &'a mut Vec<String>,
+) -> impl FnMut(&str) -> Option<f64> + 'a {
+    move |c| match num(t, what, r, c) {
+        Ok(v) => v,
+        Err(e) => {
+            errors.push(e);
+            None
+        }
+    }
 }
 
 /// The service the load figures describe: the chosen one if it goes
@@ -237,24 +271,14 @@ fn target_service(s: &Scenario, chosen: usize) -> usize {
     }
 }
 
-fn show_pools(
-    t: &Table,
-    s: &mut Scenario,
-    m: &mut Measured,
-    read: &mut Vec<String>,
-    errors: &mut Vec<String>,
-) {
+/// PgBouncer's `SHOW POOLS`: clients, servers and the longest wait
+/// measured; its pool_mode fills the proxy's.
+fn show_pools(t: &Table, s: &mut Scenario, out: &mut Findings) {
     const WHAT: &str = "SHOW POOLS";
-    let Some(r) = pick_row(t, &["cl_active", "cl_waiting"]) else {
-        return errors.push(format!("{WHAT}: only PgBouncer's own admin database"));
+    let Some(r) = admin_row(t, WHAT, &["cl_active", "cl_waiting"], &mut out.errors) else {
+        return;
     };
-    let mut get = |c: &str| match num(t, WHAT, r, c) {
-        Ok(v) => v,
-        Err(e) => {
-            errors.push(e);
-            None
-        }
-    };
+    let mut get = cells(t, WHAT, r, &mut out.errors);
     let (active, waiting) = (get("cl_active"), get("cl_waiting"));
     let servers: f64 = ["sv_active", "sv_idle", "sv_used", "sv_tested", "sv_login"]
         .iter()
@@ -263,6 +287,7 @@ fn show_pools(
     let maxwait =
         get("maxwait").unwrap_or(0.0) * 1000.0 + get("maxwait_us").unwrap_or(0.0) / 1000.0;
     let db = cell_text(t, r, "database");
+    let (m, read) = (&mut out.measured, &mut out.read);
     m.database = Some(db.clone());
     m.clients = Some((active.unwrap_or(0.0) + waiting.unwrap_or(0.0)) as u64);
     m.clients_waiting = waiting.map(|w| w as u64);
@@ -285,32 +310,25 @@ fn show_pools(
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-fn show_stats(
-    t: &Table,
-    s: &mut Scenario,
-    svc: usize,
-    m: &mut Measured,
-    read: &mut Vec<String>,
-    ignored: &mut Vec<String>,
-    errors: &mut Vec<String>,
-) {
+/// PgBouncer's `SHOW STATS`: the wait measured; the transaction rate and
+/// time fill the load of service `svc`.
+fn show_stats(t: &Table, s: &mut Scenario, svc: usize, out: &mut Findings) {
     const WHAT: &str = "SHOW STATS";
-    let Some(r) = pick_row(t, &["avg_xact_count", "total_xact_count"]) else {
-        return errors.push(format!("{WHAT}: only PgBouncer's own admin database"));
+    let Some(r) = admin_row(
+        t,
+        WHAT,
+        &["avg_xact_count", "total_xact_count"],
+        &mut out.errors,
+    ) else {
+        return;
     };
-    let mut get = |c: &str| match num(t, WHAT, r, c) {
-        Ok(v) => v,
-        Err(e) => {
-            errors.push(e);
-            None
-        }
-    };
+    let mut get = cells(t, WHAT, r, &mut out.errors);
     let xact_us = get("avg_xact_time");
     let query_us = get("avg_query_time");
     let wait_us = get("avg_wait_time");
     let rate = get("avg_xact_count");
     let db = cell_text(t, r, "database");
+    let (m, read, ignored) = (&mut out.measured, &mut out.read, &mut out.ignored);
     m.database.get_or_insert(db.clone());
     m.wait_ms = wait_us.map(|w| w / 1000.0);
     m.xact_ms = xact_us.map(|x| x / 1000.0);
@@ -325,6 +343,20 @@ fn show_stats(
     };
     let name = service.name.clone();
     let w = &mut service.workload;
+    fill_rate(w, rate, svc, &name, read, ignored);
+    fill_query_time(w, xact_us, query_us, svc, read);
+}
+
+/// `SHOW STATS`'s transaction rate as service `svc`'s (`name`'s) request
+/// rate, unless its users set their own.
+fn fill_rate(
+    w: &mut Workload,
+    rate: Option<f64>,
+    svc: usize,
+    name: &str,
+    read: &mut Vec<String>,
+    ignored: &mut Vec<String>,
+) {
     // A transaction is one request in `transaction` mode, one query otherwise.
     let per_request = match w.query_mode {
         QueryMode::Transaction => 1.0,
@@ -346,6 +378,17 @@ fn show_stats(
         }
         _ => {}
     }
+}
+
+/// `SHOW STATS`'s transaction (or query) time as the mean of service
+/// `svc`'s query time, its shape kept.
+fn fill_query_time(
+    w: &mut Workload,
+    xact_us: Option<f64>,
+    query_us: Option<f64>,
+    svc: usize,
+    read: &mut Vec<String>,
+) {
     let one_query_ms = match (xact_us, query_us, w.query_mode) {
         (Some(x), _, QueryMode::Sequential | QueryMode::Parallel) if x > 0.0 => Some(x / 1000.0),
         (_, Some(q), _) if q > 0.0 => Some(q / 1000.0),
@@ -368,10 +411,12 @@ fn show_stats(
     }
 }
 
-fn show_databases(t: &Table, s: &mut Scenario, read: &mut Vec<String>, errors: &mut Vec<String>) {
+/// PgBouncer's `SHOW DATABASES`: its pool_size fills the proxy's.
+fn show_databases(t: &Table, s: &mut Scenario, out: &mut Findings) {
     const WHAT: &str = "SHOW DATABASES";
-    let Some(r) = pick_row(t, &["current_connections", "pool_size"]) else {
-        return errors.push(format!("{WHAT}: only PgBouncer's own admin database"));
+    let errors = &mut out.errors;
+    let Some(r) = admin_row(t, WHAT, &["current_connections", "pool_size"], errors) else {
+        return;
     };
     let size = match num(t, WHAT, r, "pool_size") {
         Ok(v) => v,
@@ -384,7 +429,7 @@ fn show_databases(t: &Table, s: &mut Scenario, read: &mut Vec<String>, errors: &
         Some(p) => {
             p.default_pool_size = size as u32;
             p.min_pool_size = p.min_pool_size.min(p.default_pool_size);
-            read.push(format!(
+            out.read.push(format!(
                 "SHOW DATABASES pool_size {size} → proxy.default_pool_size"
             ));
         }
@@ -395,7 +440,9 @@ fn show_databases(t: &Table, s: &mut Scenario, read: &mut Vec<String>, errors: &
     }
 }
 
-fn activity(t: &Table, m: &mut Measured, read: &mut Vec<String>, errors: &mut Vec<String>) {
+/// A `pg_stat_activity` count by state: the backends measured.
+fn activity(t: &Table, out: &mut Findings) {
+    let (m, read, errors) = (&mut out.measured, &mut out.read, &mut out.errors);
     let mut by: BTreeMap<String, u64> = BTreeMap::new();
     for r in 0..t.rows.len() {
         let state = cell_text(t, r, "state");

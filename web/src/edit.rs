@@ -354,6 +354,9 @@ fn svc_mut(s: &mut Scenario, i: usize) -> Result<&mut Service, String> {
 
 /// Applies a structural edit; the result may still be invalid (the form
 /// shows why), but it always parses.
+///
+/// Long because it is the list of structural edits, one short arm each:
+/// kept as one match so every edit the form can make is read in one place.
 pub fn apply(s: &Scenario, edit: &Edit) -> Result<Scenario, String> {
     let mut out = s.clone();
     match edit {

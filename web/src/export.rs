@@ -9,6 +9,32 @@ pub fn scenario_json(s: &Scenario) -> String {
     poolcast::json::to_string_pretty(s).unwrap_or_default()
 }
 
+/// A file-name-safe version of a scenario name, for the downloads: ASCII
+/// letters and digits in lower case, runs of anything else as one `-`, at
+/// most 60 characters; `poolcast` when nothing is left.
+pub fn file_stem(name: &str) -> String {
+    let s: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '-'
+            }
+        })
+        .collect();
+    let s = s
+        .split('-')
+        .filter(|p| !p.is_empty())
+        .collect::<Vec<_>>()
+        .join("-");
+    if s.is_empty() {
+        "poolcast".into()
+    } else {
+        s.chars().take(60).collect()
+    }
+}
+
 /// The result of importing JSON text.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Imported {
@@ -136,6 +162,16 @@ mod tests {
     use super::*;
 
     #[test]
+    fn file_stems_are_safe_and_short() {
+        assert_eq!(
+            file_stem("Retry storm: 10 s, 5 × 20!"),
+            "retry-storm-10-s-5-20"
+        );
+        assert_eq!(file_stem("—"), "poolcast");
+        assert_eq!(file_stem(&"a".repeat(80)).len(), 60);
+    }
+
+    #[test]
     fn scenario_json_round_trips_and_notes_missing_parts() {
         for id in ["cultivai", "oversized"] {
             let s = crate::presets::by_id(id).unwrap().scenario;
@@ -158,11 +194,7 @@ mod tests {
 
     #[test]
     fn a_report_gives_its_scenario_and_a_csv() {
-        let s = Scenario {
-            duration_s: 5.0,
-            warmup_s: 1.0,
-            ..Scenario::default()
-        };
+        let s = crate::testing::short(5.0, 1.0);
         let r = poolcast::run(&s).unwrap();
         let got = import(&r.to_json()).unwrap();
         assert_eq!(got.scenario, s);

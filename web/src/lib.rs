@@ -1,7 +1,8 @@
 //! poolcast-web: the planner's page over the poolcast core.
 //!
-//! The pure parts (the reducer, form edits, the permalink codec, the
-//! gallery, the `DATABASE_URL`/env and psql paste readers, the calculator's
+//! The pure parts (the reducer and its jobs, form edits, the permalink
+//! codec, the gallery, what each import, paste or link loads, the
+//! `DATABASE_URL`/env and psql paste readers, the calculator's
 //! budget and queues, the recommendation search, the sensitivity band,
 //! exports, the worker protocol and the verdict wording) compile and are
 //! tested natively. The browser parts (Yew
@@ -14,12 +15,17 @@ pub mod edit;
 pub mod envparse;
 pub mod export;
 pub mod figures;
+pub mod jobs;
+pub mod loads;
 pub mod permalink;
 pub mod presets;
 pub mod proto;
 pub mod sensitivity;
 pub mod state;
 pub mod verdict;
+
+#[cfg(test)]
+mod testing;
 
 #[cfg(target_arch = "wasm32")]
 pub mod app;

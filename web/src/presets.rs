@@ -7,8 +7,10 @@
 //!
 //! Where a guide gives a fix the entry is a pair: the guide's setup is run
 //! A, pinned, and its advice is B, in the form, so the page opens on the
-//! comparison. The scenarios are JSON files in `web/gallery/`, readable and
-//! runnable with `poolcast run`.
+//! comparison. The scenarios are JSON files in the repository's `examples/`,
+//! the same folder as the CLI's examples (a pair is `ID.a.json` and
+//! `ID.b.json`, a single entry `ID.json`), readable and runnable with
+//! `poolcast run`.
 
 use poolcast::Scenario;
 
@@ -51,8 +53,8 @@ const RAW: [Raw; 11] = [
          pool_timeout=10 behind PgBouncer (transaction mode, max_client_conn 1000, \
          default_pool_size 20). The loads (API 300 req/s, functions 5 req/s with a 15 s spike to \
          1000 req/s) are our assumption.",
-        include_str!("../gallery/mega-directory.b.json"),
-        Some(include_str!("../gallery/mega-directory.a.json")),
+        include_str!("../../examples/mega-directory.b.json"),
+        Some(include_str!("../../examples/mega-directory.a.json")),
     ),
     (
         "enhancement-12",
@@ -62,8 +64,8 @@ const RAW: [Raw; 11] = [
         "enhancement-12-prisma-pool.md: 4 app instances x connection_limit=20 against \
          max_connections 100, pool_timeout 20 s, connect_timeout 10 s. The load (400 req/s, a \
          30 s spike to 3600 req/s) and the scale-out are our assumption.",
-        include_str!("../gallery/enhancement-12.b.json"),
-        Some(include_str!("../gallery/enhancement-12.a.json")),
+        include_str!("../../examples/enhancement-12.b.json"),
+        Some(include_str!("../../examples/enhancement-12.a.json")),
     ),
     (
         "livedash",
@@ -73,8 +75,8 @@ const RAW: [Raw; 11] = [
         "livedash-pooling-guide.md: production connection_limit=20, pool timeout 10 s; before \
          its fix one PrismaClient (one pool) per scheduler, 4 per process, after it a \
          singleton. 2 instances and 700 req/s are our assumption.",
-        include_str!("../gallery/livedash.b.json"),
-        Some(include_str!("../gallery/livedash.a.json")),
+        include_str!("../../examples/livedash.b.json"),
+        Some(include_str!("../../examples/livedash.a.json")),
     ),
     (
         "cryb",
@@ -85,8 +87,8 @@ const RAW: [Raw; 11] = [
          idle_in_transaction 60 s, max_connections 100, artillery quick --count 100 --num 1000, \
          and \"use PgBouncer for high-load scenarios\". 4 instances, 8 cores and the contention \
          are our assumption.",
-        include_str!("../gallery/cryb.b.json"),
-        Some(include_str!("../gallery/cryb.a.json")),
+        include_str!("../../examples/cryb.b.json"),
+        Some(include_str!("../../examples/cryb.a.json")),
     ),
     (
         "cultivai",
@@ -97,8 +99,8 @@ const RAW: [Raw; 11] = [
          60 s, idle 300 s, create retry 200 ms, max_connections 200 with 3 reserved, and \
          \"(peak concurrency x avg query time / 1000) + buffer\". 2 instances, the load, 8 \
          cores and the contention are our assumption.",
-        include_str!("../gallery/cultivai.b.json"),
-        Some(include_str!("../gallery/cultivai.a.json")),
+        include_str!("../../examples/cultivai.b.json"),
+        Some(include_str!("../../examples/cultivai.a.json")),
     ),
     (
         "oversized",
@@ -107,8 +109,7 @@ const RAW: [Raw; 11] = [
          pool, and every query slows down.",
         "HikariCP's \"About Pool Sizing\": 80 connections on an 8-core database under load \
          (580 req/s of about 13 ms of CPU each, 97% of the cores).",
-        r#"{"name": "Pool larger than the database's cores: 4 x 20 on 8 cores",
-            "duration_s": 600, "workload": {"rate_per_s": 580}, "database": {"cores": 8}}"#,
+        include_str!("../../examples/oversized.json"),
         None,
     ),
     (
@@ -118,8 +119,8 @@ const RAW: [Raw; 11] = [
          48 s after it; with full jitter and a budget the service is back in a second.",
         "A client retry policy as the AWS SDK and most HTTP clients offer it; the numbers are \
          ours.",
-        include_str!("../gallery/retry-storm.b.json"),
-        Some(include_str!("../gallery/retry-storm.a.json")),
+        include_str!("../../examples/retry-storm.b.json"),
+        Some(include_str!("../../examples/retry-storm.a.json")),
     ),
     (
         "brownout",
@@ -127,7 +128,7 @@ const RAW: [Raw; 11] = [
         "Queries 8 times slower for 30 s: the pools fill, requests time out after 5 s, and \
          the system recovers once the queries are fast again.",
         "A lock, a vacuum or a missing index; the numbers are ours.",
-        include_str!("../gallery/brownout.json"),
+        include_str!("../../examples/brownout.json"),
         None,
     ),
     (
@@ -136,7 +137,7 @@ const RAW: [Raw; 11] = [
         "A rolling deploy of instances with warm pools: each new pair opens its min_idle \
          connections before the old pair has closed its own.",
         "A Kubernetes-style rolling update; the numbers are ours.",
-        include_str!("../gallery/rolling-deploy.json"),
+        include_str!("../../examples/rolling-deploy.json"),
         None,
     ),
     (
@@ -144,7 +145,7 @@ const RAW: [Raw; 11] = [
         "Failover: the primary down, reads on replicas",
         "The primary is down for 30 s: writes fail and retry, reads go on at two replicas.",
         "An RDS-style failover; the numbers are ours.",
-        include_str!("../gallery/failover.json"),
+        include_str!("../../examples/failover.json"),
         None,
     ),
     (
@@ -153,7 +154,7 @@ const RAW: [Raw; 11] = [
         "An autoscaler doubles the fleet 15 s into a spike: the new pools open more \
          connections than the database allows.",
         "The numbers are ours.",
-        include_str!("../gallery/scale-out-spike.json"),
+        include_str!("../../examples/scale-out-spike.json"),
         None,
     ),
 ];

@@ -166,11 +166,7 @@ mod tests {
 
     #[test]
     fn messages_round_trip_as_json() {
-        let s = Scenario {
-            duration_s: 5.0,
-            warmup_s: 1.0,
-            ..Scenario::default()
-        };
+        let s = crate::testing::short(5.0, 1.0);
         let run = ToWorker::Run {
             id: 3,
             scenario: s.clone(),

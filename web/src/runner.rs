@@ -13,9 +13,10 @@ use yew::prelude::*;
 use crate::browser;
 use crate::budget::Knob;
 use crate::host::WorkerHost;
+use crate::jobs::{JobKind, NewJob, Outcome, Reply};
 use crate::proto::{FromWorker, ToWorker};
 use crate::sensitivity::{FACTORS, scaled};
-use crate::state::{self, Action, Notice, Outcome, State, Tone};
+use crate::state::{self, Action, Notice, State, Tone};
 
 /// Workers the sensitivity band uses.
 const BAND_WORKERS: usize = 2;
@@ -64,76 +65,14 @@ impl Runner {
     }
 }
 
-/// What a worker's answer becomes: run B, run A, or anything else.
-#[derive(Clone, Copy, PartialEq)]
-enum Role {
-    Run,
-    Pin,
-    Other,
-}
-
-/// Starts a worker whose answers become actions.
-fn spawn(runner: &RunnerRef, d: &UseReducerDispatcher<State>, role: Role) -> Option<WorkerHost> {
+/// Starts a worker whose answers become replies to their jobs (the state
+/// matches each to its job by id).
+fn spawn(runner: &RunnerRef, d: &UseReducerDispatcher<State>) -> Option<WorkerHost> {
     let (timing, dd) = (runner.clone(), d.clone());
     let on_answer = Callback::from(move |answer: FromWorker| {
-        let action = match answer {
-            FromWorker::Ready => return,
-            FromWorker::Progress {
-                id,
-                fraction,
-                timeline,
-            } => Action::Progress {
-                id,
-                fraction,
-                timeline,
-            },
-            FromWorker::Done {
-                id,
-                report,
-                elapsed_ms,
-            } => {
-                let roundtrip_ms = {
-                    let mut r = timing.borrow_mut();
-                    r.busy = r.busy.filter(|&b| b != id);
-                    r.roundtrip(id)
-                };
-                let outcome = Rc::new(Outcome {
-                    report: Rc::new(*report),
-                    elapsed_ms,
-                    roundtrip_ms,
-                });
-                if role == Role::Pin {
-                    Action::PinFinished { id, outcome }
-                } else {
-                    Action::Finished { id, outcome }
-                }
-            }
-            FromWorker::SweepDone { id, point } => Action::SweepPoint { id, point },
-            FromWorker::BandDone {
-                id,
-                factor,
-                figures,
-            } => Action::BandPoint {
-                id,
-                factor,
-                figures,
-            },
-            FromWorker::Tried { id, tried } => Action::AdviceProgress { id, tried },
-            FromWorker::Advised { id, advised } => {
-                let asked = timing.borrow().asked.clone();
-                Action::AdviceDone {
-                    id,
-                    answer: Rc::new((asked, *advised)),
-                }
-            }
-            FromWorker::Failed { id, message } => {
-                let mut r = timing.borrow_mut();
-                r.busy = r.busy.filter(|&b| b != id);
-                drop(r);
-                Action::Failed { id, message }
-            }
-        };
-        dd.dispatch(action);
+        if let Some((id, reply)) = reply(&timing, answer) {
+            dd.dispatch(Action::Reply { id, reply });
+        }
     });
     let dd = d.clone();
     let on_error =
@@ -148,6 +87,52 @@ fn spawn(runner: &RunnerRef, d: &UseReducerDispatcher<State>, role: Role) -> Opt
     }
 }
 
+/// A worker's answer as the reply to job `id`, timing the runs and freeing
+/// the run worker when its job ends; `None` for the worker's greeting.
+fn reply(timing: &RunnerRef, answer: FromWorker) -> Option<(u64, Reply)> {
+    Some(match answer {
+        FromWorker::Ready => return None,
+        FromWorker::Progress {
+            id,
+            fraction,
+            timeline,
+        } => (id, Reply::Progress { fraction, timeline }),
+        FromWorker::Done {
+            id,
+            report,
+            elapsed_ms,
+        } => {
+            let roundtrip_ms = {
+                let mut r = timing.borrow_mut();
+                r.busy = r.busy.filter(|&b| b != id);
+                r.roundtrip(id)
+            };
+            let outcome = Rc::new(Outcome {
+                report: Rc::new(*report),
+                elapsed_ms,
+                roundtrip_ms,
+            });
+            (id, Reply::Finished(outcome))
+        }
+        FromWorker::SweepDone { id, point } => (id, Reply::SweepPoint(point)),
+        FromWorker::BandDone {
+            id,
+            factor,
+            figures,
+        } => (id, Reply::BandPoint { factor, figures }),
+        FromWorker::Tried { id, tried } => (id, Reply::Tried(tried)),
+        FromWorker::Advised { id, advised } => {
+            let asked = timing.borrow().asked.clone();
+            (id, Reply::Advised(Rc::new((asked, *advised))))
+        }
+        FromWorker::Failed { id, message } => {
+            let mut r = timing.borrow_mut();
+            r.busy = r.busy.filter(|&b| b != id);
+            (id, Reply::Failed(message))
+        }
+    })
+}
+
 /// Sends `scenario` to the run worker as a new job, with live timelines.
 /// A worker busy with an older job is replaced, since its answer is no
 /// longer wanted; so are the band's workers (a new run, a new band).
@@ -157,7 +142,7 @@ pub fn start_run(runner: &RunnerRef, d: &UseReducerDispatcher<State>, scenario: 
     }
     runner.borrow_mut().band_hosts.clear();
     if runner.borrow().host.is_none() {
-        let host = spawn(runner, d, Role::Run);
+        let host = spawn(runner, d);
         runner.borrow_mut().host = host;
     }
     let mut r = runner.borrow_mut();
@@ -171,12 +156,15 @@ pub fn start_run(runner: &RunnerRef, d: &UseReducerDispatcher<State>, scenario: 
         });
     }
     drop(r);
-    d.dispatch(Action::Started(id));
+    d.dispatch(Action::Started {
+        id,
+        job: NewJob::Run,
+    });
 }
 
 /// Runs A of a comparison in its own worker.
 pub fn start_pin(runner: &RunnerRef, d: &UseReducerDispatcher<State>, scenario: &Scenario) {
-    let host = spawn(runner, d, Role::Pin);
+    let host = spawn(runner, d);
     let id = runner.borrow_mut().new_id();
     if let Some(h) = &host {
         h.send(&ToWorker::Run {
@@ -186,20 +174,24 @@ pub fn start_pin(runner: &RunnerRef, d: &UseReducerDispatcher<State>, scenario: 
         });
     }
     runner.borrow_mut().pin_host = host;
-    d.dispatch(Action::PinStarted(id));
+    d.dispatch(Action::Started {
+        id,
+        job: NewJob::Compare,
+    });
 }
 
 /// Runs the sensitivity band of `scenario` (query times scaled) in the
 /// background.
 pub fn start_band(runner: &RunnerRef, d: &UseReducerDispatcher<State>, scenario: &Scenario) {
-    let hosts: Vec<WorkerHost> = (0..BAND_WORKERS)
-        .filter_map(|_| spawn(runner, d, Role::Other))
-        .collect();
+    let hosts: Vec<WorkerHost> = (0..BAND_WORKERS).filter_map(|_| spawn(runner, d)).collect();
     if hosts.is_empty() {
         return;
     }
     let id = runner.borrow_mut().new_id();
-    d.dispatch(Action::BandStarted(id));
+    d.dispatch(Action::Started {
+        id,
+        job: NewJob::Band,
+    });
     for (i, &factor) in FACTORS.iter().enumerate() {
         hosts[i % hosts.len()].send(&ToWorker::Band {
             id,
@@ -216,7 +208,7 @@ pub fn cancel_run(runner: &RunnerRef, d: &UseReducerDispatcher<State>) {
     r.host = None;
     r.busy = None;
     drop(r);
-    d.dispatch(Action::Cancelled);
+    d.dispatch(Action::Cancelled(JobKind::Run));
 }
 
 /// Runs a sweep of `knob` over fresh workers, points dealt round-robin.
@@ -232,16 +224,18 @@ pub fn start_sweep(
         .filter(|(_, s)| poolcast::validate(s, state::MAX_EVENTS).is_ok())
         .collect();
     let hosts: Vec<WorkerHost> = (0..sweep_workers())
-        .filter_map(|_| spawn(runner, d, Role::Other))
+        .filter_map(|_| spawn(runner, d))
         .collect();
     if hosts.is_empty() {
         return;
     }
     let id = runner.borrow_mut().new_id();
-    d.dispatch(Action::SweepStarted {
+    d.dispatch(Action::Started {
         id,
-        total: jobs.len(),
-        knob,
+        job: NewJob::Sweep {
+            total: jobs.len(),
+            knob,
+        },
     });
     for (i, (n, s)) in jobs.into_iter().enumerate() {
         hosts[i % hosts.len()].send(&ToWorker::SweepPoint {
@@ -262,7 +256,7 @@ pub fn start_advice(
     knob: Knob,
     slo: Slo,
 ) {
-    let host = spawn(runner, d, Role::Other);
+    let host = spawn(runner, d);
     let mut r = runner.borrow_mut();
     let id = r.new_id();
     r.asked = scenario.clone();
@@ -276,17 +270,20 @@ pub fn start_advice(
     }
     r.advice_host = host;
     drop(r);
-    d.dispatch(Action::AdviceStarted(id));
+    d.dispatch(Action::Started {
+        id,
+        job: NewJob::Advice,
+    });
 }
 
 /// Stops the sweep's workers.
 pub fn cancel_sweep(runner: &RunnerRef, d: &UseReducerDispatcher<State>) {
     runner.borrow_mut().sweep_hosts.clear();
-    d.dispatch(Action::SweepCancelled);
+    d.dispatch(Action::Cancelled(JobKind::Sweep));
 }
 
 /// Stops the recommendation search.
 pub fn cancel_advice(runner: &RunnerRef, d: &UseReducerDispatcher<State>) {
     runner.borrow_mut().advice_host = None;
-    d.dispatch(Action::AdviceCancelled);
+    d.dispatch(Action::Cancelled(JobKind::Advice));
 }

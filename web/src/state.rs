@@ -2,24 +2,21 @@
 //! through an [`Action`]. Pure, so it is tested natively; in the browser
 //! `impl Reducible` hands it to Yew's `use_reducer`.
 //!
-//! Besides the form and the last run it holds what version 2 adds: the
-//! service being edited, the run pinned as A for a comparison, the timeline
-//! of a run still going (live progress), the sensitivity band, and what a
-//! calibration paste measured.
+//! Besides the form it holds the service being edited, the notices, what a
+//! calibration paste measured, and the workers' jobs ([`Jobs`]: the run and
+//! its live timeline, run A of a comparison, the sensitivity band, the
+//! sweep, the recommendation search), whose replies [`Jobs`] matches to
+//! their job by id.
 
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use poolcast::report::Timeline;
-use poolcast::sweep::SweepPoint;
-use poolcast::{Report, Scenario};
+use poolcast::Scenario;
 
-use crate::advise::{Advised, Tried};
 use crate::budget::Knob;
 use crate::calibrate::Measured;
 use crate::edit::{self, Edit, Kind};
-use crate::figures::Figures;
-use crate::sensitivity::Band;
+use crate::jobs::{JobKind, Jobs, NewJob, Outcome, Pinned, Reply};
 
 /// Most events the page lets one run take (a few tens of seconds in wasm).
 pub const MAX_EVENTS: u64 = 200_000_000;
@@ -70,108 +67,6 @@ impl Notice {
     }
 }
 
-/// A finished run.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Outcome {
-    /// Its report (which holds the scenario it belongs to), shared with
-    /// the charts, which redraw only when it changes.
-    pub report: Rc<Report>,
-    /// Wall-clock time the worker took, ms.
-    pub elapsed_ms: f64,
-    /// Wall-clock time from sending the job to receiving the report, ms.
-    pub roundtrip_ms: f64,
-}
-
-/// The simulation worker's job, if any.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Run {
-    /// Nothing running.
-    Idle,
-    /// Job `id` is running; `progress` is from 0 to 1.
-    Running {
-        /// Job id.
-        id: u64,
-        /// Simulated time done, 0 to 1.
-        progress: f64,
-    },
-}
-
-/// The part of a run simulated so far, drawn while it goes on.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Partial {
-    /// The job it belongs to.
-    pub id: u64,
-    /// A report that holds only the scenario and the timeline so far.
-    pub report: Rc<Report>,
-    /// Simulated time done, 0 to 1.
-    pub fraction: f64,
-    /// Whether the run was cancelled (the partial charts stay).
-    pub cancelled: bool,
-}
-
-/// A report with only a scenario and a timeline, for drawing a run that is
-/// still going.
-pub fn partial_report(scenario: &Scenario, timeline: Timeline) -> Report {
-    Report {
-        scenario: scenario.clone(),
-        requests: Default::default(),
-        acquire: Default::default(),
-        latency_ms: Default::default(),
-        pool: Default::default(),
-        database: Default::default(),
-        throughput_per_s: 0.0,
-        timeline,
-        warnings: Vec::new(),
-        events: 0,
-        services: Vec::new(),
-        databases: Vec::new(),
-        proxy: None,
-        incidents: Vec::new(),
-    }
-}
-
-/// The run pinned as A in a comparison.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Pinned {
-    /// Its scenario.
-    pub scenario: Scenario,
-    /// Its result, once run.
-    pub outcome: Option<Rc<Outcome>>,
-    /// The job running it, if it runs.
-    pub job: Option<u64>,
-}
-
-/// A sweep of pool size in the calculator panel.
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct SweepRun {
-    /// Job id of the sweep.
-    pub id: u64,
-    /// Points expected.
-    pub total: usize,
-    /// Points received, in any order.
-    pub points: Vec<SweepPoint>,
-    /// Whether it is still running.
-    pub running: bool,
-    /// What is swept.
-    pub knob: Option<Knob>,
-}
-
-/// The calculator's recommendation.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Advice {
-    /// Job `id` is searching; `tried` values are done.
-    Searching {
-        /// Job id.
-        id: u64,
-        /// Values simulated so far.
-        tried: Vec<Tried>,
-    },
-    /// The answer, for the scenario it was asked about.
-    Done(Rc<(Scenario, Advised)>),
-    /// The search could not run.
-    Failed(String),
-}
-
 /// What a pin of the form does when a scenario is loaded.
 #[derive(Debug, Clone, PartialEq)]
 pub enum PinChange {
@@ -210,28 +105,17 @@ pub struct State {
     pub scenario: Scenario,
     /// Fields being typed in, by dotted path.
     pub drafts: BTreeMap<String, Draft>,
-    /// The worker's job.
-    pub run: Run,
-    /// The last finished run.
-    pub outcome: Option<Rc<Outcome>>,
-    /// The run still going (or cancelled), drawn as far as it got.
-    pub partial: Option<Partial>,
-    /// A, when comparing.
-    pub pinned: Option<Pinned>,
+    /// The workers' jobs (the run, A, the band, the sweep, the search)
+    /// and what they produced.
+    pub jobs: Jobs,
     /// Messages for the person.
     pub notices: Vec<Notice>,
     /// Counts edits of the scenario, so effects can debounce on it.
     pub edits: u64,
-    /// The sweep, if one was started.
-    pub sweep: Option<SweepRun>,
-    /// The recommendation, if one was asked for.
-    pub advice: Option<Advice>,
     /// The service the form shows.
     pub service: usize,
     /// The service the cards show (`None`: all of them).
     pub view: Option<usize>,
-    /// The sensitivity band of the last run.
-    pub band: Option<Band>,
     /// What a calibration paste measured.
     pub measured: Option<Measured>,
     /// A form path to bring into view (a click on the topology).
@@ -275,33 +159,22 @@ pub enum Action {
         /// Run it at once, whatever its size (a link, a gallery entry).
         run: bool,
     },
-    /// Job `id` was sent to the worker.
-    Started(u64),
-    /// Job progress, with the timeline so far when the worker sent it.
-    Progress {
+    /// Job `id` was sent to the workers.
+    Started {
         /// Job id.
         id: u64,
-        /// 0 to 1.
-        fraction: f64,
-        /// The timeline simulated so far.
-        timeline: Option<Box<Timeline>>,
+        /// What job.
+        job: NewJob,
     },
-    /// Job `id` finished.
-    Finished {
+    /// A worker answered about job `id`.
+    Reply {
         /// Job id.
         id: u64,
-        /// The outcome.
-        outcome: Rc<Outcome>,
+        /// What it said.
+        reply: Reply,
     },
-    /// Job `id` (a run, a sweep point or a search) failed.
-    Failed {
-        /// Job id.
-        id: u64,
-        /// Why.
-        message: String,
-    },
-    /// The person cancelled the run (the worker was stopped).
-    Cancelled,
+    /// The person stopped the job of this kind (its workers were stopped).
+    Cancelled(JobKind),
     /// Show a notice (replacing the others).
     Notify(Notice),
     /// Hide the notices.
@@ -310,66 +183,10 @@ pub enum Action {
     Pin,
     /// End the comparison.
     Unpin,
-    /// A's run started as job `id`.
-    PinStarted(u64),
-    /// A's run finished.
-    PinFinished {
-        /// Job id.
-        id: u64,
-        /// The outcome.
-        outcome: Rc<Outcome>,
-    },
-    /// The band's runs started as job `id`.
-    BandStarted(u64),
-    /// One run of the band ended.
-    BandPoint {
-        /// Job id.
-        id: u64,
-        /// Query-time factor.
-        factor: f64,
-        /// Its figures.
-        figures: Figures,
-    },
     /// A calibration paste measured this (or forget it).
     Measured(Option<Measured>),
     /// Bring a form path into view.
     Focus(String),
-    /// A sweep of `total` points started as job `id`.
-    SweepStarted {
-        /// Job id.
-        id: u64,
-        /// Points it will have.
-        total: usize,
-        /// What is swept.
-        knob: Knob,
-    },
-    /// One sweep point arrived.
-    SweepPoint {
-        /// Job id.
-        id: u64,
-        /// The point.
-        point: SweepPoint,
-    },
-    /// The sweep was cancelled.
-    SweepCancelled,
-    /// A recommendation search started as job `id`.
-    AdviceStarted(u64),
-    /// The search simulated one more value.
-    AdviceProgress {
-        /// Job id.
-        id: u64,
-        /// What it found.
-        tried: Tried,
-    },
-    /// The search ended.
-    AdviceDone {
-        /// Job id.
-        id: u64,
-        /// The scenario asked about and the answer.
-        answer: Rc<(Scenario, Advised)>,
-    },
-    /// The search was cancelled.
-    AdviceCancelled,
 }
 
 impl State {
@@ -378,74 +195,25 @@ impl State {
         State {
             scenario,
             drafts: BTreeMap::new(),
-            run: Run::Idle,
-            outcome: None,
-            partial: None,
-            pinned: None,
+            jobs: Jobs::default(),
             notices: Vec::new(),
             edits: 0,
-            sweep: None,
-            advice: None,
             service: 0,
             view: None,
-            band: None,
             measured: None,
             focus: None,
             run_now: false,
         }
     }
 
-    /// Applies one action.
+    /// Applies one action: the form's own here, the jobs' in [`Jobs`].
     pub fn apply(mut self, action: Action) -> State {
         match action {
             Action::Set { path, kind, text } => {
                 let result = edit::set_text(&self.scenario, &path, kind, &text);
                 self.apply_edit(path, text, result);
             }
-            Action::Edit(e) => match edit::apply(&self.scenario, &e) {
-                Ok(s) => {
-                    if let Edit::SetProfile(i, text) = &e {
-                        let path = format!("services.{i}.workload.rate_profile");
-                        self.drafts.insert(
-                            path,
-                            Draft {
-                                text: text.clone(),
-                                error: None,
-                            },
-                        );
-                    } else {
-                        // Structure changed: typed text may belong elsewhere now.
-                        self.drafts.retain(|_, d| d.error.is_none());
-                        if edit::moves_services(&e) {
-                            self.drafts.retain(|k, _| !k.starts_with("services."));
-                        }
-                        if let Edit::SetDistKind { path, .. } = &e {
-                            let prefix = format!("{path}.");
-                            self.drafts.retain(|k, _| !k.starts_with(&prefix));
-                        }
-                    }
-                    match e {
-                        Edit::AddService | Edit::DuplicateService(_) => {
-                            self.service = s.services.len() - 1;
-                        }
-                        _ => {}
-                    }
-                    self.set_scenario(s);
-                }
-                Err(message) => match e {
-                    Edit::SetProfile(i, text) => {
-                        let path = format!("services.{i}.workload.rate_profile");
-                        self.drafts.insert(
-                            path,
-                            Draft {
-                                text,
-                                error: Some(message),
-                            },
-                        );
-                    }
-                    _ => self.notices = vec![Notice::new(Tone::Error, message)],
-                },
-            },
+            Action::Edit(e) => self.edit(e),
             Action::SelectService(i) => {
                 self.service = i.min(self.scenario.services.len().saturating_sub(1));
             }
@@ -455,105 +223,26 @@ impl State {
                 pinned,
                 notices,
                 run,
-            } => {
-                self.run_now = run;
-                self.scenario = *scenario;
-                self.drafts.clear();
-                self.notices = notices;
-                self.edits += 1;
-                self.service = 0;
-                self.view = None;
-                self.band = None;
-                match pinned {
-                    PinChange::Keep => {}
-                    PinChange::Clear => self.pinned = None,
-                    PinChange::Set(a) => {
-                        self.pinned = Some(Pinned {
-                            scenario: *a,
-                            outcome: None,
-                            job: None,
-                        })
-                    }
+            } => self.load(*scenario, pinned, notices, run),
+            Action::Started { id, job } => {
+                if job.kind() == JobKind::Run {
+                    self.run_now = false;
                 }
+                self.jobs.start(id, job);
             }
-            Action::Started(id) => {
-                self.run = Run::Running { id, progress: 0.0 };
-                self.band = None;
-                self.run_now = false;
+            Action::Reply { id, reply } => {
+                let notice = self.jobs.reply(id, reply, &self.scenario);
+                self.notify(notice);
             }
-            Action::Progress {
-                id,
-                fraction,
-                timeline,
-            } => {
-                if let Run::Running {
-                    id: running,
-                    progress,
-                } = &mut self.run
-                    && *running == id
-                {
-                    *progress = fraction;
-                    if let Some(t) = timeline {
-                        self.partial = Some(Partial {
-                            id,
-                            report: Rc::new(partial_report(&self.scenario, *t)),
-                            fraction,
-                            cancelled: false,
-                        });
-                    }
-                }
-            }
-            Action::Finished { id, outcome } => {
-                if self.is_running(id) {
-                    self.run = Run::Idle;
-                    self.outcome = Some(outcome);
-                    self.partial = None;
-                }
-            }
-            Action::Failed { id, message } => {
-                if self.is_running(id) {
-                    self.run = Run::Idle;
-                    self.partial = None;
-                    self.notices = vec![Notice::new(
-                        Tone::Error,
-                        format!("The run failed: {message}"),
-                    )];
-                } else if self.advice_running(id) {
-                    self.advice = Some(Advice::Failed(message));
-                } else if let Some(p) = self.pinned.as_mut().filter(|p| p.job == Some(id)) {
-                    p.job = None;
-                    self.notices =
-                        vec![Notice::new(Tone::Error, format!("Run A failed: {message}"))];
-                } else if let Some(sw) = self.sweep.as_mut().filter(|sw| sw.id == id && sw.running)
-                {
-                    sw.running = false;
-                    self.notices = vec![Notice::new(
-                        Tone::Error,
-                        format!("The sweep stopped: {message}"),
-                    )];
-                }
-            }
-            Action::Cancelled => {
-                if let Run::Running { id, progress } = self.run {
-                    self.run = Run::Idle;
-                    let kept = match self.partial.as_mut().filter(|p| p.id == id) {
-                        Some(p) => {
-                            p.cancelled = true;
-                            format!(
-                                " The charts keep the first {:.0} % of the run.",
-                                progress * 100.0
-                            )
-                        }
-                        None => String::new(),
-                    };
-                    self.notices = vec![Notice::new(Tone::Info, format!("Run cancelled.{kept}"))];
-                }
+            Action::Cancelled(kind) => {
+                let notice = self.jobs.cancel(kind);
+                self.notify(notice);
             }
             Action::Notify(n) => self.notices = vec![n],
             Action::Dismiss => self.notices.clear(),
             Action::Pin => {
-                if let Some(o) = self.outcome.clone() {
-                    self.pinned = Some(Pinned {
+                if let Some(o) = self.jobs.outcome.clone() {
+                    self.jobs.pinned = Some(Pinned {
                         scenario: o.report.scenario.clone(),
                         outcome: Some(o),
                         job: None,
@@ -565,93 +254,102 @@ impl State {
                     )];
                 }
             }
-            Action::Unpin => self.pinned = None,
-            Action::PinStarted(id) => {
-                if let Some(p) = self.pinned.as_mut() {
-                    p.job = Some(id);
-                }
-            }
-            Action::PinFinished { id, outcome } => {
-                if let Some(p) = self.pinned.as_mut().filter(|p| p.job == Some(id)) {
-                    p.job = None;
-                    p.outcome = Some(outcome);
-                }
-            }
-            Action::BandStarted(id) => {
-                self.band = Some(Band {
-                    id,
-                    points: Vec::new(),
-                })
-            }
-            Action::BandPoint {
-                id,
-                factor,
-                figures,
-            } => {
-                if let Some(b) = self.band.as_mut().filter(|b| b.id == id) {
-                    b.points.retain(|(f, _)| *f != factor);
-                    b.points.push((factor, figures));
-                    b.points.sort_by(|x, y| x.0.total_cmp(&y.0));
-                }
-            }
+            Action::Unpin => self.jobs.pinned = None,
             Action::Measured(m) => self.measured = m,
-            Action::Focus(path) => {
-                if let Some(i) = path
-                    .strip_prefix("services.")
-                    .and_then(|r| r.split('.').next())
-                    .and_then(|n| n.parse::<usize>().ok())
-                {
-                    self.service = i.min(self.scenario.services.len().saturating_sub(1));
-                }
-                let n = self.focus.as_ref().map_or(0, |f| f.1) + 1;
-                self.focus = Some((path, n));
-            }
-            Action::SweepStarted { id, total, knob } => {
-                self.sweep = Some(SweepRun {
-                    id,
-                    total,
-                    points: Vec::new(),
-                    running: true,
-                    knob: Some(knob),
-                });
-            }
-            Action::SweepPoint { id, point } => {
-                if let Some(sw) = self.sweep.as_mut().filter(|sw| sw.id == id && sw.running) {
-                    sw.points.push(point);
-                    sw.points.sort_by(|a, b| a.value.total_cmp(&b.value));
-                    sw.running = sw.points.len() < sw.total;
-                }
-            }
-            Action::SweepCancelled => {
-                if let Some(sw) = self.sweep.as_mut() {
-                    sw.running = false;
-                }
-            }
-            Action::AdviceStarted(id) => {
-                self.advice = Some(Advice::Searching {
-                    id,
-                    tried: Vec::new(),
-                })
-            }
-            Action::AdviceProgress { id, tried: t } => {
-                if let Some(Advice::Searching { id: running, tried }) = &mut self.advice
-                    && *running == id
-                {
-                    tried.push(t);
-                }
-            }
-            Action::AdviceDone { id, answer } => {
-                if self.advice_running(id) {
-                    self.advice = Some(Advice::Done(answer));
-                }
-            }
-            Action::AdviceCancelled => {
-                if matches!(self.advice, Some(Advice::Searching { .. })) {
-                    self.advice = None;
-                }
-            }
+            Action::Focus(path) => self.focus(path),
         }
         self
+    }
+
+    /// A change of structure; a rate profile is typed text, kept as a draft.
+    fn edit(&mut self, e: Edit) {
+        match edit::apply(&self.scenario, &e) {
+            Ok(s) => {
+                if let Edit::SetProfile(i, text) = &e {
+                    let path = format!("services.{i}.workload.rate_profile");
+                    self.drafts.insert(
+                        path,
+                        Draft {
+                            text: text.clone(),
+                            error: None,
+                        },
+                    );
+                } else {
+                    // Structure changed: typed text may belong elsewhere now.
+                    self.drafts.retain(|_, d| d.error.is_none());
+                    if edit::moves_services(&e) {
+                        self.drafts.retain(|k, _| !k.starts_with("services."));
+                    }
+                    if let Edit::SetDistKind { path, .. } = &e {
+                        let prefix = format!("{path}.");
+                        self.drafts.retain(|k, _| !k.starts_with(&prefix));
+                    }
+                }
+                match e {
+                    Edit::AddService | Edit::DuplicateService(_) => {
+                        self.service = s.services.len() - 1;
+                    }
+                    _ => {}
+                }
+                self.set_scenario(s);
+            }
+            Err(message) => match e {
+                Edit::SetProfile(i, text) => {
+                    let path = format!("services.{i}.workload.rate_profile");
+                    self.drafts.insert(
+                        path,
+                        Draft {
+                            text,
+                            error: Some(message),
+                        },
+                    );
+                }
+                _ => self.notices = vec![Notice::new(Tone::Error, message)],
+            },
+        }
+    }
+
+    /// A new scenario replaces the form.
+    fn load(&mut self, scenario: Scenario, pinned: PinChange, notices: Vec<Notice>, run: bool) {
+        self.run_now = run;
+        self.scenario = scenario;
+        self.drafts.clear();
+        self.notices = notices;
+        self.edits += 1;
+        self.service = 0;
+        self.view = None;
+        self.jobs.band = None;
+        match pinned {
+            PinChange::Keep => {}
+            PinChange::Clear => self.jobs.pinned = None,
+            PinChange::Set(a) => {
+                self.jobs.pinned = Some(Pinned {
+                    scenario: *a,
+                    outcome: None,
+                    job: None,
+                })
+            }
+        }
+    }
+
+    /// Brings a form path into view: its service in the form, then its field.
+    fn focus(&mut self, path: String) {
+        if let Some(i) = path
+            .strip_prefix("services.")
+            .and_then(|r| r.split('.').next())
+            .and_then(|n| n.parse::<usize>().ok())
+        {
+            self.service = i.min(self.scenario.services.len().saturating_sub(1));
+        }
+        let n = self.focus.as_ref().map_or(0, |f| f.1) + 1;
+        self.focus = Some((path, n));
+    }
+
+    /// Shows `notice` instead of the others, if there is one.
+    fn notify(&mut self, notice: Option<Notice>) {
+        if let Some(n) = notice {
+            self.notices = vec![n];
+        }
     }
 
     fn set_scenario(&mut self, s: Scenario) {
@@ -685,14 +383,6 @@ impl State {
         }
     }
 
-    fn advice_running(&self, id: u64) -> bool {
-        matches!(self.advice, Some(Advice::Searching { id: running, .. }) if running == id)
-    }
-
-    fn is_running(&self, id: u64) -> bool {
-        matches!(self.run, Run::Running { id: running, .. } if running == id)
-    }
-
     /// Problems with the scenario, each naming its field by its form path:
     /// text that could not be read, then what the core's validation says.
     pub fn errors(&self) -> Vec<(String, String)> {
@@ -718,7 +408,8 @@ impl State {
 
     /// Whether the shown results belong to another scenario than the form's.
     pub fn stale(&self) -> bool {
-        self.outcome
+        self.jobs
+            .outcome
             .as_ref()
             .is_some_and(|o| o.report.scenario != self.scenario)
     }
@@ -730,16 +421,17 @@ impl State {
 
     /// Whether the last run should get its sensitivity band.
     pub fn wants_band(&self) -> bool {
-        self.outcome
+        self.jobs
+            .outcome
             .as_ref()
             .is_some_and(|o| poolcast::validate::estimate_events(&o.report.scenario) <= BAND_EVENTS)
             && !self.stale()
-            && self.band.is_none()
+            && self.jobs.band.is_none()
     }
 
     /// A's result, when comparing and it has run.
     pub fn a(&self) -> Option<&Rc<Outcome>> {
-        self.pinned.as_ref().and_then(|p| p.outcome.as_ref())
+        self.jobs.pinned.as_ref().and_then(|p| p.outcome.as_ref())
     }
 }
 
@@ -755,6 +447,16 @@ impl yew::Reducible for State {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::jobs::{Advice, Run};
+    use crate::testing::outcome;
+
+    fn started(id: u64, job: NewJob) -> Action {
+        Action::Started { id, job }
+    }
+
+    fn reply(id: u64, reply: Reply) -> Action {
+        Action::Reply { id, reply }
+    }
 
     fn set(path: &str, kind: Kind, text: &str) -> Action {
         Action::Set {
@@ -765,19 +467,7 @@ mod tests {
     }
 
     fn tiny() -> Scenario {
-        Scenario {
-            duration_s: 2.0,
-            warmup_s: 0.0,
-            ..Scenario::default()
-        }
-    }
-
-    fn outcome(s: &Scenario) -> Rc<Outcome> {
-        Rc::new(Outcome {
-            report: Rc::new(poolcast::run(s).unwrap()),
-            elapsed_ms: 1.0,
-            roundtrip_ms: 2.0,
-        })
+        crate::testing::short(2.0, 0.0)
     }
 
     #[test]
@@ -866,31 +556,35 @@ mod tests {
     fn results_belong_to_their_job_and_go_stale_on_edit() {
         let outcome = outcome(&tiny());
         let s = State::with_scenario(tiny())
-            .apply(Action::Started(1))
-            .apply(Action::Progress {
-                id: 1,
-                fraction: 0.5,
-                timeline: None,
-            });
+            .apply(started(1, NewJob::Run))
+            .apply(reply(
+                1,
+                Reply::Progress {
+                    fraction: 0.5,
+                    timeline: None,
+                },
+            ));
         assert_eq!(
-            s.run,
+            s.jobs.run,
             Run::Running {
                 id: 1,
                 progress: 0.5
             }
         );
-        let s = s.apply(Action::Finished {
-            id: 2,
-            outcome: outcome.clone(),
-        });
-        assert!(s.outcome.is_none(), "answers to other jobs are ignored");
-        let s = s.apply(Action::Finished { id: 1, outcome });
-        assert_eq!(s.run, Run::Idle);
+        let s = s.apply(reply(2, Reply::Finished(outcome.clone())));
+        assert!(
+            s.jobs.outcome.is_none(),
+            "answers to other jobs are ignored"
+        );
+        let s = s.apply(reply(1, Reply::Finished(outcome)));
+        assert_eq!(s.jobs.run, Run::Idle);
         assert!(!s.stale());
         let s = s.apply(set("services.0.instances", Kind::Int, "5"));
         assert!(s.stale());
-        let s = s.apply(Action::Started(3)).apply(Action::Cancelled);
-        assert_eq!(s.run, Run::Idle);
+        let s = s
+            .apply(started(3, NewJob::Run))
+            .apply(Action::Cancelled(JobKind::Run));
+        assert_eq!(s.jobs.run, Run::Idle);
         assert_eq!(s.notices[0].text, "Run cancelled.");
     }
 
@@ -903,53 +597,51 @@ mod tests {
         let buckets = timeline.series.busy.len();
         assert!(buckets > 0);
         let st = State::with_scenario(s.clone())
-            .apply(Action::Started(5))
-            .apply(Action::Progress {
-                id: 5,
-                fraction: 0.4,
-                timeline: Some(Box::new(timeline.clone())),
-            });
-        let p = st.partial.clone().unwrap();
+            .apply(started(5, NewJob::Run))
+            .apply(reply(
+                5,
+                Reply::Progress {
+                    fraction: 0.4,
+                    timeline: Some(Box::new(timeline.clone())),
+                },
+            ));
+        let p = st.jobs.partial.clone().unwrap();
         assert_eq!(p.report.timeline.series.busy.len(), buckets);
         assert_eq!(p.report.scenario, s);
-        let stale = st.clone().apply(Action::Progress {
-            id: 4,
-            fraction: 0.9,
-            timeline: Some(Box::new(timeline)),
-        });
+        let stale = st.clone().apply(reply(
+            4,
+            Reply::Progress {
+                fraction: 0.9,
+                timeline: Some(Box::new(timeline)),
+            },
+        ));
         assert_eq!(
-            stale.partial.unwrap().fraction,
+            stale.jobs.partial.unwrap().fraction,
             0.4,
             "another job's progress is ignored"
         );
-        let cancelled = st.clone().apply(Action::Cancelled);
-        let kept = cancelled.partial.clone().unwrap();
+        let cancelled = st.clone().apply(Action::Cancelled(JobKind::Run));
+        let kept = cancelled.jobs.partial.clone().unwrap();
         assert!(kept.cancelled);
         assert!(cancelled.notices[0].text.contains("keep the first 40 %"));
-        let done = st.apply(Action::Finished {
-            id: 5,
-            outcome: outcome(&s),
-        });
-        assert!(done.partial.is_none());
+        let done = st.apply(reply(5, Reply::Finished(outcome(&s))));
+        assert!(done.jobs.partial.is_none());
     }
 
     #[test]
     fn compare_pins_a_and_runs_it_when_loaded_from_a_link() {
         let a = tiny();
         let s = State::with_scenario(a.clone())
-            .apply(Action::Started(1))
-            .apply(Action::Finished {
-                id: 1,
-                outcome: outcome(&a),
-            })
+            .apply(started(1, NewJob::Run))
+            .apply(reply(1, Reply::Finished(outcome(&a))))
             .apply(Action::Pin);
-        assert_eq!(s.pinned.as_ref().unwrap().scenario, a);
+        assert_eq!(s.jobs.pinned.as_ref().unwrap().scenario, a);
         assert!(s.a().is_some());
         let s = s.apply(set("services.0.pool.max_size", Kind::Int, "5"));
         assert!(s.a().is_some(), "A stays while B changes");
         assert_ne!(s.scenario, a);
         let s = s.apply(Action::Unpin);
-        assert!(s.pinned.is_none());
+        assert!(s.jobs.pinned.is_none());
         // From a link: A is pinned before it has run.
         let b = edit::apply(&a, &Edit::SetProxy(true)).unwrap();
         let s = State::default().apply(Action::Load {
@@ -958,11 +650,10 @@ mod tests {
             notices: vec![],
             run: true,
         });
-        assert!(s.pinned.is_some() && s.a().is_none());
-        let s = s.apply(Action::PinStarted(9)).apply(Action::PinFinished {
-            id: 9,
-            outcome: outcome(&a),
-        });
+        assert!(s.jobs.pinned.is_some() && s.a().is_none());
+        let s = s
+            .apply(started(9, NewJob::Compare))
+            .apply(reply(9, Reply::Finished(outcome(&a))));
         assert!(s.a().is_some());
         let s = s.apply(Action::Load {
             scenario: Box::new(b),
@@ -977,35 +668,41 @@ mod tests {
             notices: vec![],
             run: true,
         });
-        assert!(s.pinned.is_none());
+        assert!(s.jobs.pinned.is_none());
     }
 
     #[test]
     fn the_band_collects_its_points_for_its_job() {
         let f = crate::figures::Figures::of(&outcome(&tiny()).report);
         let s = State::default()
-            .apply(Action::BandStarted(3))
-            .apply(Action::BandPoint {
-                id: 3,
-                factor: 1.1,
-                figures: f,
-            })
-            .apply(Action::BandPoint {
-                id: 2,
-                factor: 0.9,
-                figures: f,
-            })
-            .apply(Action::BandPoint {
-                id: 3,
-                factor: 0.9,
-                figures: f,
-            });
-        let b = s.band.clone().unwrap();
+            .apply(started(3, NewJob::Band))
+            .apply(reply(
+                3,
+                Reply::BandPoint {
+                    factor: 1.1,
+                    figures: f,
+                },
+            ))
+            .apply(reply(
+                2,
+                Reply::BandPoint {
+                    factor: 0.9,
+                    figures: f,
+                },
+            ))
+            .apply(reply(
+                3,
+                Reply::BandPoint {
+                    factor: 0.9,
+                    figures: f,
+                },
+            ));
+        let b = s.jobs.band.clone().unwrap();
         assert_eq!(b.points.len(), 2);
         assert_eq!(b.points[0].0, 0.9);
         assert!(!b.complete());
-        let s = s.apply(Action::Started(4));
-        assert!(s.band.is_none(), "a new run, a new band");
+        let s = s.apply(started(4, NewJob::Run));
+        assert!(s.jobs.band.is_none(), "a new run, a new band");
     }
 
     #[test]
@@ -1032,7 +729,7 @@ mod tests {
                 run: true,
             });
         assert!(s.run_now);
-        let s = s.apply(Action::Started(1));
+        let s = s.apply(started(1, NewJob::Run));
         assert!(!s.run_now);
         assert_eq!(s.scenario, p.scenario);
         assert!(s.drafts.is_empty());
@@ -1075,22 +772,18 @@ mod tests {
         let answer = Rc::new((s.clone(), adv));
         let t = answer.1.tried[0];
         let st = State::with_scenario(s)
-            .apply(Action::AdviceStarted(4))
-            .apply(Action::AdviceProgress { id: 4, tried: t })
-            .apply(Action::AdviceDone {
-                id: 3,
-                answer: answer.clone(),
-            });
-        assert!(matches!(&st.advice, Some(Advice::Searching { id: 4, tried }) if tried.len() == 1));
-        let st = st.apply(Action::AdviceDone {
-            id: 4,
-            answer: answer.clone(),
-        });
-        assert_eq!(st.advice, Some(Advice::Done(answer)));
+            .apply(started(4, NewJob::Advice))
+            .apply(reply(4, Reply::Tried(t)))
+            .apply(reply(3, Reply::Advised(answer.clone())));
+        assert!(
+            matches!(&st.jobs.advice, Some(Advice::Searching { id: 4, tried }) if tried.len() == 1)
+        );
+        let st = st.apply(reply(4, Reply::Advised(answer.clone())));
+        assert_eq!(st.jobs.advice, Some(Advice::Done(answer)));
         let st = st
-            .apply(Action::AdviceStarted(5))
-            .apply(Action::AdviceCancelled);
-        assert_eq!(st.advice, None);
+            .apply(started(5, NewJob::Advice))
+            .apply(Action::Cancelled(JobKind::Advice));
+        assert_eq!(st.jobs.advice, None);
     }
 
     #[test]
@@ -1098,25 +791,18 @@ mod tests {
         let r = poolcast::run(&tiny()).unwrap();
         let pt = |v| poolcast::sweep::SweepPoint::from_report(v, &r);
         let s = State::default()
-            .apply(Action::SweepStarted {
-                id: 7,
-                total: 2,
-                knob: Knob::Service(0),
-            })
-            .apply(Action::SweepPoint {
-                id: 7,
-                point: pt(20.0),
-            })
-            .apply(Action::SweepPoint {
-                id: 6,
-                point: pt(5.0),
-            });
-        assert_eq!(s.sweep.as_ref().unwrap().points.len(), 1);
-        let s = s.apply(Action::SweepPoint {
-            id: 7,
-            point: pt(10.0),
-        });
-        let sw = s.sweep.unwrap();
+            .apply(started(
+                7,
+                NewJob::Sweep {
+                    total: 2,
+                    knob: Knob::Service(0),
+                },
+            ))
+            .apply(reply(7, Reply::SweepPoint(pt(20.0))))
+            .apply(reply(6, Reply::SweepPoint(pt(5.0))));
+        assert_eq!(s.jobs.sweep.as_ref().unwrap().points.len(), 1);
+        let s = s.apply(reply(7, Reply::SweepPoint(pt(10.0))));
+        let sw = s.jobs.sweep.unwrap();
         assert!(!sw.running);
         assert_eq!(sw.points[0].value, 10.0);
     }

@@ -199,7 +199,9 @@ fn quick_recovery(r: &Report) -> Option<String> {
     ))
 }
 
-/// The verdict sentence for `r`.
+/// The verdict sentence for `r`: the first of unsafe (requests lost),
+/// overloaded, slow to recover, slow, slow at the proxy, works-but (a
+/// warning) and safe that applies.
 pub fn verdict(r: &Report) -> (Level, String) {
     let arrived = r.requests.arrived.max(1) as f64;
     let p99 = fmt_ms(r.acquire.wait_ms.p99);
@@ -207,35 +209,7 @@ pub fn verdict(r: &Report) -> (Level, String) {
     let incident = r.incidents.iter().find_map(|i| slow_recovery(i, r));
     let lost = r.requests.timed_out + r.requests.failed;
     if lost > 0 {
-        let list = causes(r);
-        let shares: Vec<String> = list
-            .iter()
-            .take(3)
-            .map(|(c, n)| format!("{} {}", cause_words(c), fmt_pct(*n as f64 / arrived)))
-            .collect();
-        let mut text = format!(
-            "Unsafe: {} of requests failed ({})",
-            fmt_pct(lost as f64 / arrived),
-            shares.join(", ")
-        );
-        if let Some(w) = worst_service(r) {
-            text.push_str(&format!("; {w}"));
-        }
-        text.push('.');
-        if let Some((top, _)) = list.first() {
-            text.push_str(&format!(" Fix: {}.", cause_fix(top, r)));
-        }
-        if let Some(i) = incident.or_else(|| quick_recovery(r)) {
-            text.push(' ');
-            text.push_str(&i);
-        }
-        if r.requests.amplification > 1.2 {
-            text.push_str(&format!(
-                " Retries multiplied the attempts by {:.2}.",
-                r.requests.amplification
-            ));
-        }
-        return (Level::Bad, text);
+        return (Level::Bad, unsafe_text(r, lost, incident));
     }
     let stuck = r.requests.in_flight as f64 / arrived;
     if stuck > 0.01 {
@@ -290,6 +264,42 @@ pub fn verdict(r: &Report) -> (Level, String) {
             budget_phrase(r)
         ),
     )
+}
+
+/// The verdict when `lost` requests timed out or failed: the share and its
+/// top causes, the worst service, the fix for the top cause, the recovery
+/// (`incident`, if one was slow) and the retries' amplification.
+fn unsafe_text(r: &Report, lost: u64, incident: Option<String>) -> String {
+    let arrived = r.requests.arrived.max(1) as f64;
+    let list = causes(r);
+    let shares: Vec<String> = list
+        .iter()
+        .take(3)
+        .map(|(c, n)| format!("{} {}", cause_words(c), fmt_pct(*n as f64 / arrived)))
+        .collect();
+    let mut text = format!(
+        "Unsafe: {} of requests failed ({})",
+        fmt_pct(lost as f64 / arrived),
+        shares.join(", ")
+    );
+    if let Some(w) = worst_service(r) {
+        text.push_str(&format!("; {w}"));
+    }
+    text.push('.');
+    if let Some((top, _)) = list.first() {
+        text.push_str(&format!(" Fix: {}.", cause_fix(top, r)));
+    }
+    if let Some(i) = incident.or_else(|| quick_recovery(r)) {
+        text.push(' ');
+        text.push_str(&i);
+    }
+    if r.requests.amplification > 1.2 {
+        text.push_str(&format!(
+            " Retries multiplied the attempts by {:.2}.",
+            r.requests.amplification
+        ));
+    }
+    text
 }
 
 /// "80 of 97" for one database, "primary 40 of 97, replica:1 40 of 97" for more.

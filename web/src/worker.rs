@@ -10,6 +10,7 @@ use wasm_bindgen::prelude::*;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 
 use crate::advise::{advise, judge};
+use crate::budget::Knob;
 use crate::figures::Figures;
 use crate::proto::{FromWorker, ToWorker, run_stepped};
 
@@ -38,6 +39,8 @@ fn post(scope: &DedicatedWorkerGlobalScope, msg: &FromWorker) {
     let _ = scope.post_message(&JsValue::from_str(&msg.to_json()));
 }
 
+/// Does the job in `text` and posts its answer (and, on the way, its
+/// progress or the values a search tried).
 fn handle(scope: &DedicatedWorkerGlobalScope, text: &str) {
     let job: ToWorker = match serde_json::from_str(text) {
         Ok(job) => job,
@@ -53,26 +56,7 @@ fn handle(scope: &DedicatedWorkerGlobalScope, text: &str) {
             value,
             scenario,
             knob,
-        } => match run_stepped(&scenario, |_| {}) {
-            Ok(report) => {
-                let mut point = SweepPoint::from_report(value, &report);
-                if let Some(k) = knob {
-                    // The wait the knob acts on: its service's, or the proxy's.
-                    let j = judge(
-                        &report,
-                        k,
-                        &poolcast::recommend::Slo {
-                            max_p99_wait_ms: f64::INFINITY,
-                            max_timeout_fraction: None,
-                            max_failure_fraction: None,
-                        },
-                    );
-                    point.p99_wait_ms = j.p99_wait_ms;
-                }
-                FromWorker::SweepDone { id, point }
-            }
-            Err(message) => FromWorker::Failed { id, message },
-        },
+        } => sweep_point(id, value, &scenario, knob),
         ToWorker::Band {
             id,
             factor,
@@ -105,6 +89,35 @@ fn handle(scope: &DedicatedWorkerGlobalScope, text: &str) {
         }
     };
     post(scope, &msg);
+}
+
+/// One point of sweep `id`: `scenario` run at `value` of `knob`.
+fn sweep_point(
+    id: u64,
+    value: f64,
+    scenario: &poolcast::Scenario,
+    knob: Option<Knob>,
+) -> FromWorker {
+    match run_stepped(scenario, |_| {}) {
+        Ok(report) => {
+            let mut point = SweepPoint::from_report(value, &report);
+            if let Some(k) = knob {
+                // The wait the knob acts on: its service's, or the proxy's.
+                let j = judge(
+                    &report,
+                    k,
+                    &poolcast::recommend::Slo {
+                        max_p99_wait_ms: f64::INFINITY,
+                        max_timeout_fraction: None,
+                        max_failure_fraction: None,
+                    },
+                );
+                point.p99_wait_ms = j.p99_wait_ms;
+            }
+            FromWorker::SweepDone { id, point }
+        }
+        Err(message) => FromWorker::Failed { id, message },
+    }
 }
 
 /// Runs one scenario, posting progress (and the timeline so far if `live`).

@@ -13,13 +13,12 @@ use poolcast::sweep::Sweep;
 use web_sys::HtmlCanvasElement;
 use yew::prelude::*;
 
-use super::chart::draw_sized;
+use super::chart::{download_png, draw_sized};
 use super::fields::NumField;
 use crate::advise::Advised;
-use crate::browser;
 use crate::budget::{self, Knob};
 use crate::edit::Kind;
-use crate::state::{Advice, SweepRun};
+use crate::jobs::{Advice, SweepRun};
 use crate::verdict::{fmt_ms, fmt_pct};
 
 /// Props of [`Calculator`].
@@ -251,7 +250,12 @@ fn sweep_table(sw: &SweepRun) -> Html {
     }
 }
 
-/// The calculator panel.
+/// The calculator panel: the budget, the queues and the formulas for one
+/// service, then the recommendation and the sweep of the chosen knob.
+///
+/// Its hooks (the SLO's text, the chosen knob, the sweep's canvas) belong to
+/// this component, and the SLO row uses all of them, so the row stays here;
+/// the sweep and the tables are drawn by the functions above and below.
 #[function_component(Calculator)]
 pub fn calculator(p: &CalculatorProps) -> Html {
     let p99 = use_state(|| "50".to_string());
@@ -264,30 +268,8 @@ pub fn calculator(p: &CalculatorProps) -> Html {
             p.service.min(p.scenario.services.len().saturating_sub(1)),
         ));
     let canvas = use_node_ref();
-    let sweep_data = p
-        .sweep
-        .as_ref()
-        .filter(|sw| !sw.points.is_empty())
-        .map(|sw| {
-            let field = sw.knob.map_or("pool.max_size".into(), Knob::path);
-            Rc::new(Sweep {
-                field,
-                db_limit: u64::from(p.scenario.db_limit()),
-                points: sw.points.clone(),
-            })
-        });
-    {
-        let (canvas, data, base) = (canvas.clone(), sweep_data.clone(), p.scenario.clone());
-        let key = p.sweep.as_ref().map(|sw| (sw.id, sw.points.len()));
-        use_effect_with(key, move |_| {
-            if let (Some(c), Some(d)) = (canvas.cast::<HtmlCanvasElement>(), data)
-                && let Err(e) =
-                    draw_sized(&c, 260, |root| poolcast_charts::draw_sweep(root, &d, &base))
-            {
-                web_sys::console::error_1(&format!("sweep chart: {e}").into());
-            }
-        });
-    }
+    let sweep_data = sweep_chart_data(p);
+    use_sweep_chart(&canvas, sweep_data.clone(), p);
     if !p.valid {
         return html! {
             <section class="calc" aria-label="Calculator"><h2>{ "Calculator" }</h2>
@@ -307,19 +289,7 @@ pub fn calculator(p: &CalculatorProps) -> Html {
         ..p.scenario.clone()
     };
     let calc = poolcast::analytic::calc(&one);
-    let slo = {
-        let read = |t: &str| {
-            t.trim()
-                .parse::<f64>()
-                .ok()
-                .filter(|x| x.is_finite() && *x >= 0.0)
-        };
-        read(&p99).map(|max_p99_wait_ms| Slo {
-            max_p99_wait_ms,
-            max_timeout_fraction: None,
-            max_failure_fraction: read(&fail_pct).map(|x| x / 100.0),
-        })
-    };
+    let slo = slo(&p99, &fail_pct);
     let set_text = |h: UseStateHandle<String>| {
         Callback::from(move |(_, _, t): (String, Kind, String)| h.set(t))
     };
@@ -340,20 +310,7 @@ pub fn calculator(p: &CalculatorProps) -> Html {
         })
     };
     let searching = matches!(p.advice, Some(Advice::Searching { .. }));
-    let sweeping = p.sweep.as_ref().is_some_and(|sw| sw.running);
-    let on_sweep = p.on_sweep.reform(move |_: MouseEvent| knob);
-    let on_cancel_sweep = p.on_cancel_sweep.reform(|_: MouseEvent| ());
     let on_cancel_rec = p.on_cancel_recommend.reform(|_: MouseEvent| ());
-    let on_png = {
-        let canvas = canvas.clone();
-        Callback::from(move |_: MouseEvent| {
-            if let Some(c) = canvas.cast::<HtmlCanvasElement>()
-                && let Ok(url) = c.to_data_url()
-            {
-                browser::download_url("poolcast-sweep.png", &url);
-            }
-        })
-    };
     let name = p.scenario.services[svc_index].name.clone();
     html! {
         <section class="calc" aria-label="Calculator">
@@ -380,6 +337,65 @@ pub fn calculator(p: &CalculatorProps) -> Html {
                 <button type="button" onclick={on_cancel_rec} disabled={!searching}>{ "Cancel" }</button>
             </div>
             if let Some(a) = &p.advice { { advice_view(a, &p.scenario) } }
+            { sweep_view(p, knob, &canvas, sweep_data.as_deref()) }
+        </section>
+    }
+}
+
+/// The SLO typed in: a p99 wait in ms and, if given, a failure percentage;
+/// `None` while the wait is not a number.
+fn slo(p99: &str, fail_pct: &str) -> Option<Slo> {
+    let read = |t: &str| {
+        t.trim()
+            .parse::<f64>()
+            .ok()
+            .filter(|x| x.is_finite() && *x >= 0.0)
+    };
+    read(p99).map(|max_p99_wait_ms| Slo {
+        max_p99_wait_ms,
+        max_timeout_fraction: None,
+        max_failure_fraction: read(fail_pct).map(|x| x / 100.0),
+    })
+}
+
+/// The sweep's points as the chart draws them, once there are any.
+fn sweep_chart_data(p: &CalculatorProps) -> Option<Rc<Sweep>> {
+    p.sweep
+        .as_ref()
+        .filter(|sw| !sw.points.is_empty())
+        .map(|sw| {
+            let field = sw.knob.map_or("pool.max_size".into(), Knob::path);
+            Rc::new(Sweep {
+                field,
+                db_limit: u64::from(p.scenario.db_limit()),
+                points: sw.points.clone(),
+            })
+        })
+}
+
+/// Redraws the sweep chart on `canvas` whenever a point arrives.
+#[hook]
+fn use_sweep_chart(canvas: &NodeRef, data: Option<Rc<Sweep>>, p: &CalculatorProps) {
+    let (canvas, base) = (canvas.clone(), p.scenario.clone());
+    let key = p.sweep.as_ref().map(|sw| (sw.id, sw.points.len()));
+    use_effect_with(key, move |_| {
+        if let (Some(c), Some(d)) = (canvas.cast::<HtmlCanvasElement>(), data)
+            && let Err(e) = draw_sized(&c, 260, |root| poolcast_charts::draw_sweep(root, &d, &base))
+        {
+            web_sys::console::error_1(&format!("sweep chart: {e}").into());
+        }
+    });
+}
+
+/// The sweep of `knob`: its buttons and progress, its chart on `canvas`
+/// (hidden until there are points) and its table.
+fn sweep_view(p: &CalculatorProps, knob: Knob, canvas: &NodeRef, data: Option<&Sweep>) -> Html {
+    let sweeping = p.sweep.as_ref().is_some_and(|sw| sw.running);
+    let on_sweep = p.on_sweep.reform(move |_: MouseEvent| knob);
+    let on_cancel_sweep = p.on_cancel_sweep.reform(|_: MouseEvent| ());
+    let on_png = download_png(canvas, "poolcast-sweep.png".into());
+    html! {
+        <>
             <div class="sweep-bar">
                 <button type="button" onclick={on_sweep} disabled={sweeping} data-testid="sweep">
                     { format!("Sweep {} ({} runs, {} workers)", knob.path(),
@@ -390,14 +406,14 @@ pub fn calculator(p: &CalculatorProps) -> Html {
                     <progress max={sw.total.to_string()} value={sw.points.len().to_string()}></progress>
                     <span data-testid="sweep-progress">{ format!("{} / {} points", sw.points.len(), sw.total) }</span>
                 }
-                if sweep_data.is_some() {
+                if data.is_some() {
                     <button type="button" class="small" onclick={on_png} data-testid="png-sweep">{ "PNG" }</button>
                 }
             </div>
-            <canvas ref={canvas} data-testid="chart-sweep" role="img"
-                aria-label={format!("p99 wait, timeouts and failures against {}", sweep_data.as_ref().map_or("pool size".into(), |d| d.field.clone()))}
-                hidden={sweep_data.is_none()}></canvas>
+            <canvas ref={canvas.clone()} data-testid="chart-sweep" role="img"
+                aria-label={format!("p99 wait, timeouts and failures against {}", data.map_or("pool size".into(), |d| d.field.clone()))}
+                hidden={data.is_none()}></canvas>
             if let Some(sw) = &p.sweep { { sweep_table(sw) } }
-        </section>
+        </>
     }
 }

@@ -79,6 +79,18 @@ pub fn draw_pair(
     })
 }
 
+/// A PNG button's click: downloads what `canvas` shows as `file`.
+pub fn download_png(canvas: &NodeRef, file: String) -> Callback<MouseEvent> {
+    let canvas = canvas.clone();
+    Callback::from(move |_| {
+        if let Some(c) = canvas.cast::<HtmlCanvasElement>()
+            && let Ok(url) = c.to_data_url()
+        {
+            browser::download_url(&file, &url);
+        }
+    })
+}
+
 /// A chart with its title and PNG button.
 #[function_component(ChartView)]
 pub fn chart_view(p: &ChartViewProps) -> Html {
@@ -101,18 +113,8 @@ pub fn chart_view(p: &ChartViewProps) -> Html {
             }
         });
     }
-    let on_png = {
-        let canvas = canvas.clone();
-        let stem = p.chart.file_stem();
-        Callback::from(move |_| {
-            if let Some(c) = canvas.cast::<HtmlCanvasElement>()
-                && let Ok(url) = c.to_data_url()
-            {
-                browser::download_url(&format!("poolcast-{stem}.png"), &url);
-            }
-        })
-    };
     let stem = p.chart.file_stem();
+    let on_png = download_png(&canvas, format!("poolcast-{stem}.png"));
     let label = if p.compare.is_some() {
         format!("{}: run B, with run A faint", p.chart.title())
     } else {

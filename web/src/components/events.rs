@@ -13,7 +13,8 @@ use yew::prelude::*;
 use super::chart::ChartView;
 use super::form::F;
 use crate::edit::{self, EVENT_KINDS, Edit, Kind};
-use crate::state::{Action, Draft, partial_report};
+use crate::jobs::partial_report;
+use crate::state::{Action, Draft};
 
 /// Props of [`EventsEditor`].
 #[derive(Properties, PartialEq)]
@@ -83,7 +84,9 @@ fn event_fields(f: &F, i: usize, e: &TimedEvent) -> Html {
     }
 }
 
-/// The events editor.
+/// The events editor: a button to add each kind of event, the list of
+/// events (each with its time, its own fields and a remove button) and
+/// their strip on the time axis. About a screen, most of it markup.
 #[function_component(EventsEditor)]
 pub fn events_editor(p: &EventsEditorProps) -> Html {
     let f = F {
@@ -103,11 +106,10 @@ pub fn events_editor(p: &EventsEditorProps) -> Html {
         ))
     });
     let add = EVENT_KINDS.iter().map(|(kind, label)| {
-        let on_action = p.on_action.clone();
         let k = kind.to_string();
-        let onclick = Callback::from(move |_: MouseEvent| {
-            on_action.emit(Action::Edit(Edit::AddEvent(k.clone())))
-        });
+        let onclick = p
+            .on_action
+            .reform(move |_: MouseEvent| Action::Edit(Edit::AddEvent(k.clone())));
         html! {
             <button type="button" class="small" {onclick} data-testid={format!("add-event-{kind}")}>
                 { format!("+ {label}") }
@@ -115,9 +117,9 @@ pub fn events_editor(p: &EventsEditorProps) -> Html {
         }
     });
     let rows = p.scenario.events.iter().enumerate().map(|(i, e)| {
-        let on_action = p.on_action.clone();
-        let remove =
-            Callback::from(move |_: MouseEvent| on_action.emit(Action::Edit(Edit::RemoveEvent(i))));
+        let remove = p
+            .on_action
+            .reform(move |_: MouseEvent| Action::Edit(Edit::RemoveEvent(i)));
         let kind = EVENT_KINDS
             .iter()
             .find(|(k, _)| *k == e.kind())

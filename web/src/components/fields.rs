@@ -39,13 +39,9 @@ pub struct CheckFieldProps {
 #[function_component(CheckField)]
 pub fn check_field(p: &CheckFieldProps) -> Html {
     let id = field_id(&p.path);
-    let onchange = {
-        let on_change = p.on_change.clone();
-        Callback::from(move |e: Event| {
-            let input: HtmlInputElement = e.target_unchecked_into();
-            on_change.emit(input.checked());
-        })
-    };
+    let onchange = p
+        .on_change
+        .reform(|e: Event| e.target_unchecked_into::<HtmlInputElement>().checked());
     html! {
         <label class="check" for={id.clone()}>
             <input type="checkbox" id={id.clone()} data-testid={id} checked={p.checked} {onchange} />
@@ -82,13 +78,11 @@ pub struct NumFieldProps {
 #[function_component(NumField)]
 pub fn num_field(p: &NumFieldProps) -> Html {
     let id = field_id(&p.path);
-    let oninput = {
-        let (path, kind, on_set) = (p.path.to_string(), p.kind, p.on_set.clone());
-        Callback::from(move |e: InputEvent| {
-            let input: HtmlInputElement = e.target_unchecked_into();
-            on_set.emit((path.clone(), kind, input.value()));
-        })
-    };
+    let (path, kind) = (p.path.to_string(), p.kind);
+    let oninput = p.on_set.reform(move |e: InputEvent| {
+        let input: HtmlInputElement = e.target_unchecked_into();
+        (path.clone(), kind, input.value())
+    });
     let mode = match p.kind {
         Kind::Int | Kind::OptInt => "numeric",
         Kind::Float | Kind::OptFloat => "decimal",
@@ -131,13 +125,9 @@ pub struct SelectFieldProps {
 #[function_component(SelectField)]
 pub fn select_field(p: &SelectFieldProps) -> Html {
     let id = field_id(&p.path);
-    let onchange = {
-        let on_change = p.on_change.clone();
-        Callback::from(move |e: Event| {
-            let select: HtmlSelectElement = e.target_unchecked_into();
-            on_change.emit(select.value());
-        })
-    };
+    let onchange = p
+        .on_change
+        .reform(|e: Event| e.target_unchecked_into::<HtmlSelectElement>().value());
     html! {
         <div class="field">
             <label for={id.clone()}>{ p.label.clone() }</label>

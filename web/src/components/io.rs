@@ -16,7 +16,9 @@ pub struct ImportPanelProps {
     pub on_env: Callback<String>,
 }
 
-/// The import panel.
+/// The import panel: a box for a `DATABASE_URL`, env or psql paste, and a
+/// scenario JSON file or pasted text. About a screen: its three handlers,
+/// then its markup.
 #[function_component(ImportPanel)]
 pub fn import_panel(p: &ImportPanelProps) -> Html {
     let json = use_node_ref();

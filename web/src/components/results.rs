@@ -15,8 +15,9 @@ use super::chart::ChartView;
 use super::events::strip_height;
 use crate::calibrate::Measured;
 use crate::figures::{Figures, Unit, better, fmt_delta, fmt_unit};
+use crate::jobs::{Outcome, Partial, Pinned};
 use crate::sensitivity::{Band, fragile};
-use crate::state::{Action, Outcome, Partial, Pinned};
+use crate::state::Action;
 use crate::verdict::{cause_words, fmt_ms, fmt_pct, verdict};
 
 /// Props of [`Results`].
@@ -52,6 +53,34 @@ struct Card<'a> {
     shown: Option<String>,
 }
 
+impl<'a> Card<'a> {
+    /// A card of `pick` of the figures in `unit`, over no limit.
+    fn new(
+        testid: &'a str,
+        label: &'a str,
+        unit: Unit,
+        pick: fn(&Figures) -> f64,
+        sub: String,
+    ) -> Card<'a> {
+        Card {
+            testid,
+            label,
+            unit,
+            pick,
+            sub,
+            over: false,
+            shown: None,
+        }
+    }
+
+    /// Marked as over a limit when `over`.
+    fn over(self, over: bool) -> Card<'a> {
+        Card { over, ..self }
+    }
+}
+
+/// One card drawn: B's figure (or what `c.shown` says), A's beside it when
+/// comparing, and the band's range once it is complete.
 fn card(c: Card, b: &Figures, a: Option<&Figures>, band: Option<&Band>) -> Html {
     let v = (c.pick)(b);
     let value = c.shown.clone().unwrap_or_else(|| fmt_unit(v, c.unit));
@@ -101,6 +130,10 @@ fn top_cause(r: &Report, view: Option<usize>) -> String {
         .unwrap_or_else(|| "no failures".into())
 }
 
+/// The cards of B (of one service when `view` says so), A's figures beside
+/// them when comparing; the proxy and retry cards only where they apply.
+///
+/// Long because it lists the nine cards, in the order the page shows them.
 fn cards(r: &Report, a: Option<&Report>, band: Option<&Band>, view: Option<usize>) -> Html {
     let b = match view {
         Some(i) => Figures::of_service(r, i),
@@ -121,96 +154,90 @@ fn cards(r: &Report, a: Option<&Report>, band: Option<&Band>, view: Option<usize
     };
     let over_db = b.peak_db >= b.db_limit;
     let mut list = vec![
+        Card::new(
+            "card-p99",
+            "acquire wait p99",
+            Unit::Ms,
+            |f| f.p99_wait_ms,
+            format!("p50 {} · p95 {}", fmt_ms(p99_sub.p50), fmt_ms(p99_sub.p95)),
+        ),
+        Card::new(
+            "card-failures",
+            "failed requests",
+            Unit::Pct,
+            |f| f.fail_fraction,
+            top_cause(r, view),
+        )
+        .over(b.fail_fraction > 0.0),
+        Card::new(
+            "card-timeouts",
+            "acquire timeouts",
+            Unit::Pct,
+            |f| f.timeout_fraction,
+            format!("{timeouts} requests"),
+        ),
         Card {
-            testid: "card-p99",
-            label: "acquire wait p99",
-            unit: Unit::Ms,
-            pick: |f| f.p99_wait_ms,
-            sub: format!("p50 {} · p95 {}", fmt_ms(p99_sub.p50), fmt_ms(p99_sub.p95)),
-            over: false,
-            shown: None,
-        },
-        Card {
-            testid: "card-failures",
-            label: "failed requests",
-            unit: Unit::Pct,
-            pick: |f| f.fail_fraction,
-            sub: top_cause(r, view),
-            over: b.fail_fraction > 0.0,
-            shown: None,
-        },
-        Card {
-            testid: "card-timeouts",
-            label: "acquire timeouts",
-            unit: Unit::Pct,
-            pick: |f| f.timeout_fraction,
-            sub: format!("{timeouts} requests"),
-            over: false,
-            shown: None,
-        },
-        Card {
-            testid: "card-peak",
-            label: "peak DB connections",
-            unit: Unit::Count,
-            pick: |f| f.peak_db as f64,
-            sub: "of max_connections − reserved (the fullest database)".into(),
-            over: over_db,
             shown: Some(format!("{} / {}", b.peak_db, b.db_limit)),
+            ..Card::new(
+                "card-peak",
+                "peak DB connections",
+                Unit::Count,
+                |f| f.peak_db as f64,
+                "of max_connections − reserved (the fullest database)".into(),
+            )
+            .over(over_db)
         },
-        Card {
-            testid: "card-latency",
-            label: "request latency p99",
-            unit: Unit::Ms,
-            pick: |f| f.latency_p99_ms,
-            sub: "arrival to completion".into(),
-            over: false,
-            shown: None,
-        },
-        Card {
-            testid: "card-throughput",
-            label: "throughput",
-            unit: Unit::PerS,
-            pick: |f| f.throughput_per_s,
-            sub: format!(
+        Card::new(
+            "card-latency",
+            "request latency p99",
+            Unit::Ms,
+            |f| f.latency_p99_ms,
+            "arrival to completion".into(),
+        ),
+        Card::new(
+            "card-throughput",
+            "throughput",
+            Unit::PerS,
+            |f| f.throughput_per_s,
+            format!(
                 "{} of {} completed",
                 r.requests.completed, r.requests.arrived
             ),
-            over: false,
-            shown: None,
-        },
+        ),
+        Card::new(
+            "card-exhausted",
+            "pool exhausted",
+            Unit::Pct,
+            |f| f.exhausted_fraction,
+            "of the time a pool had waiters".into(),
+        ),
     ];
-    list.push(Card {
-        testid: "card-exhausted",
-        label: "pool exhausted",
-        unit: Unit::Pct,
-        pick: |f| f.exhausted_fraction,
-        sub: "of the time a pool had waiters".into(),
-        over: false,
-        shown: None,
-    });
     if r.proxy.is_some() || a.is_some_and(|a| a.proxy.is_some()) {
-        list.push(Card {
-            testid: "card-proxy",
-            label: "wait at the proxy p99",
-            unit: Unit::Ms,
-            pick: |f| f.proxy_p99_wait_ms.unwrap_or(0.0),
-            sub: r.proxy.as_ref().map_or("no proxy in B".into(), |p| {
-                format!("{} of transactions waited", fmt_pct(p.p_wait))
-            }),
-            over: r.proxy.as_ref().is_some_and(|p| p.query_wait_timeouts > 0),
-            shown: None,
+        let sub = r.proxy.as_ref().map_or("no proxy in B".into(), |p| {
+            format!("{} of transactions waited", fmt_pct(p.p_wait))
         });
+        list.push(
+            Card::new(
+                "card-proxy",
+                "wait at the proxy p99",
+                Unit::Ms,
+                |f| f.proxy_p99_wait_ms.unwrap_or(0.0),
+                sub,
+            )
+            .over(r.proxy.as_ref().is_some_and(|p| p.query_wait_timeouts > 0)),
+        );
     }
     if r.requests.retries > 0 || a.is_some_and(|a| a.requests.retries > 0) {
-        list.push(Card {
-            testid: "card-amplification",
-            label: "attempts per request",
-            unit: Unit::Ratio,
-            pick: |f| f.amplification,
-            sub: format!("{} retries", r.requests.retries),
-            over: b.amplification > 1.2,
-            shown: None,
-        });
+        list.push(
+            Card::new(
+                "card-amplification",
+                "attempts per request",
+                Unit::Ratio,
+                |f| f.amplification,
+                format!("{} retries", r.requests.retries),
+            )
+            .over(b.amplification > 1.2),
+        );
     }
     html! {
         <div class="cards">
@@ -219,6 +246,7 @@ fn cards(r: &Report, a: Option<&Report>, band: Option<&Band>, view: Option<usize
     }
 }
 
+/// What a calibration paste measured, each beside what was simulated.
 fn measured_view(m: &Measured, r: &Report) -> Html {
     let mut lines = Vec::new();
     if let Some(w) = m.wait_ms {
@@ -284,34 +312,12 @@ fn charts(r: &Rc<Report>, a: Option<&Rc<Report>>, partial: &str) -> Html {
     }
 }
 
-/// The results panel.
+/// The results panel: the verdict (A's too when comparing), the cards,
+/// what a calibration measured, the run's figures and the charts; while a
+/// run goes on, its charts so far.
 #[function_component(Results)]
 pub fn results(p: &ResultsProps) -> Html {
-    let live = p.partial.as_ref().map(|pt| {
-        let (state, text) = if pt.cancelled {
-            (
-                "cancelled",
-                format!(
-                    "Cancelled at {:.0} %: the charts show the part simulated.",
-                    pt.fraction * 100.0
-                ),
-            )
-        } else {
-            (
-                "live",
-                format!(
-                    "Simulating… {:.0} %: the charts draw the part done so far.",
-                    pt.fraction * 100.0
-                ),
-            )
-        };
-        html! {
-            <>
-                <p class="live-note" data-testid="live-note">{ text }</p>
-                { charts(&pt.report, None, state) }
-            </>
-        }
-    });
+    let live = p.partial.as_ref().map(live_view);
     let Some(o) = &p.outcome else {
         return html! {
             <section class="results" aria-label="Results">
@@ -324,7 +330,6 @@ pub fn results(p: &ResultsProps) -> Html {
         };
     };
     let r = &o.report;
-    let s = &r.scenario;
     let a = p
         .pinned
         .as_ref()
@@ -342,7 +347,7 @@ pub fn results(p: &ResultsProps) -> Html {
         sentence.push_str(f);
     }
     let shown = match &p.pinned {
-        Some(_) => format!("B, “{}”: {sentence}", s.name),
+        Some(_) => format!("B, “{}”: {sentence}", r.scenario.name),
         None => sentence.clone(),
     };
     let more_warnings: Vec<&String> = r
@@ -350,38 +355,8 @@ pub fn results(p: &ResultsProps) -> Html {
         .iter()
         .filter(|w| !sentence.contains(w.as_str()))
         .collect();
-    let on_view = {
-        let on_action = p.on_action.clone();
-        Callback::from(move |e: Event| {
-            let select: web_sys::HtmlSelectElement = e.target_unchecked_into();
-            let v = select.value().parse::<usize>().ok();
-            on_action.emit(Action::View(v));
-        })
-    };
     let unpin = p.on_action.reform(|_: MouseEvent| Action::Unpin);
-    let report = o.report.clone();
-    let comparing = p.pinned.as_ref().map(|pin| {
-        let a_verdict = match &pin.outcome {
-            Some(ao) => {
-                let (al, av) = verdict(&ao.report);
-                html! {
-                    <p class={classes!("verdict", "verdict-a", al.class())} data-testid="verdict-a">
-                        { format!("A, “{}”: {av}", pin.scenario.name) }
-                    </p>
-                }
-            }
-            None => html! {
-                <p class="hint" data-testid="verdict-a">{ format!("A, “{}”, is running…", pin.scenario.name) }</p>
-            },
-        };
-        html! {
-            <div class="compare-note" data-testid="compare-note">
-                <p><strong>{ "Comparing two runs: A (faint in the charts) and B (the form)." }</strong>
-                    <button type="button" class="small" onclick={unpin} data-testid="unpin">{ "Stop comparing" }</button></p>
-                { a_verdict }
-            </div>
-        }
-    });
+    let comparing = p.pinned.as_ref().map(|pin| compare_note(pin, unpin));
     html! {
         <section class={classes!("results", p.stale.then_some("stale"))} aria-label="Results"
             data-testid="results">
@@ -397,30 +372,101 @@ pub fn results(p: &ResultsProps) -> Html {
                 </ul>
             }
             if r.services.len() > 1 {
-                <label class="view">
-                    { "Cards for " }
-                    <select data-testid="view" onchange={on_view} aria-label="Show the cards of one service">
-                        <option value="" selected={p.view.is_none()}>{ "all services" }</option>
-                        { for r.services.iter().enumerate().map(|(i, svc)| html! {
-                            <option value={i.to_string()} selected={p.view == Some(i)}>{ &svc.name }</option>
-                        }) }
-                    </select>
-                </label>
+                { view_select(r, p.view, &p.on_action) }
             }
             { cards(r, a.as_deref(), p.band.as_ref(), p.view) }
             if let Some(m) = &p.measured { { measured_view(m, r) } }
-            <p class="run-info" data-testid="run-info"
-                data-roundtrip-ms={format!("{:.1}", o.roundtrip_ms)}
-                data-worker-ms={format!("{:.1}", o.elapsed_ms)}
-                data-events={r.events.to_string()}>
-                { format!("“{}”: {} s measured after {} s warmup, seed {}. Simulated {} events in {:.0} ms ({:.1} M events/s).",
-                    s.name, s.duration_s, s.warmup_s, s.seed, r.events, o.elapsed_ms,
-                    r.events as f64 / o.elapsed_ms.max(0.001) / 1000.0) }
-                if p.band.as_ref().is_some_and(|b| !b.complete()) {
-                    { " Measuring how sure the answer is (queries ±5 % and ±10 %)…" }
-                }
-            </p>
-            if let Some(l) = live { { l } } else { { charts(&report, a.as_ref(), "") } }
+            { run_info(o, p.band.as_ref()) }
+            if let Some(l) = live { { l } } else { { charts(r, a.as_ref(), "") } }
         </section>
+    }
+}
+
+/// A run going on (or cancelled): how far it got, and its charts so far.
+fn live_view(pt: &Partial) -> Html {
+    let (state, text) = if pt.cancelled {
+        (
+            "cancelled",
+            format!(
+                "Cancelled at {:.0} %: the charts show the part simulated.",
+                pt.fraction * 100.0
+            ),
+        )
+    } else {
+        (
+            "live",
+            format!(
+                "Simulating… {:.0} %: the charts draw the part done so far.",
+                pt.fraction * 100.0
+            ),
+        )
+    };
+    html! {
+        <>
+            <p class="live-note" data-testid="live-note">{ text }</p>
+            { charts(&pt.report, None, state) }
+        </>
+    }
+}
+
+/// The comparison's note: A's verdict (or that it runs) and Stop comparing.
+fn compare_note(pin: &Pinned, unpin: Callback<MouseEvent>) -> Html {
+    let a_verdict = match &pin.outcome {
+        Some(ao) => {
+            let (al, av) = verdict(&ao.report);
+            html! {
+                <p class={classes!("verdict", "verdict-a", al.class())} data-testid="verdict-a">
+                    { format!("A, “{}”: {av}", pin.scenario.name) }
+                </p>
+            }
+        }
+        None => html! {
+            <p class="hint" data-testid="verdict-a">{ format!("A, “{}”, is running…", pin.scenario.name) }</p>
+        },
+    };
+    html! {
+        <div class="compare-note" data-testid="compare-note">
+            <p><strong>{ "Comparing two runs: A (faint in the charts) and B (the form)." }</strong>
+                <button type="button" class="small" onclick={unpin} data-testid="unpin">{ "Stop comparing" }</button></p>
+            { a_verdict }
+        </div>
+    }
+}
+
+/// The choice of whose cards to show: all services or one.
+fn view_select(r: &Report, view: Option<usize>, on_action: &Callback<Action>) -> Html {
+    let on_view = on_action.reform(|e: Event| {
+        let select: web_sys::HtmlSelectElement = e.target_unchecked_into();
+        Action::View(select.value().parse::<usize>().ok())
+    });
+    html! {
+        <label class="view">
+            { "Cards for " }
+            <select data-testid="view" onchange={on_view} aria-label="Show the cards of one service">
+                <option value="" selected={view.is_none()}>{ "all services" }</option>
+                { for r.services.iter().enumerate().map(|(i, svc)| html! {
+                    <option value={i.to_string()} selected={view == Some(i)}>{ &svc.name }</option>
+                }) }
+            </select>
+        </label>
+    }
+}
+
+/// The run's length, seed and speed (with the timings the end-to-end test
+/// reads), and whether the band is still being measured.
+fn run_info(o: &Outcome, band: Option<&Band>) -> Html {
+    let (r, s) = (&o.report, &o.report.scenario);
+    html! {
+        <p class="run-info" data-testid="run-info"
+            data-roundtrip-ms={format!("{:.1}", o.roundtrip_ms)}
+            data-worker-ms={format!("{:.1}", o.elapsed_ms)}
+            data-events={r.events.to_string()}>
+            { format!("“{}”: {} s measured after {} s warmup, seed {}. Simulated {} events in {:.0} ms ({:.1} M events/s).",
+                s.name, s.duration_s, s.warmup_s, s.seed, r.events, o.elapsed_ms,
+                r.events as f64 / o.elapsed_ms.max(0.001) / 1000.0) }
+            if band.is_some_and(|b| !b.complete()) {
+                { " Measuring how sure the answer is (queries ±5 % and ±10 %)…" }
+            }
+        </p>
     }
 }

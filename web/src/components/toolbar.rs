@@ -42,7 +42,8 @@ pub struct ToolbarProps {
     pub on_export: Callback<Export>,
 }
 
-/// The top bar.
+/// The top bar. A little over a screen: one handler per control, then the
+/// bar's markup in the order it shows.
 #[function_component(Toolbar)]
 pub fn toolbar(p: &ToolbarProps) -> Html {
     let onchange = {
