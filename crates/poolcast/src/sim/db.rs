@@ -45,10 +45,10 @@ impl Engine {
         let svc = if P {
             0
         } else {
-            u32::from(self.pools[self.conns[conn].pool].svc)
+            u32::from(self.store.pools[self.store.conns[conn].pool].svc)
         };
         let mut work = self.cfgs[svc].query.sample(&mut self.rng);
-        let c = &mut self.conns[conn];
+        let c = &mut self.store.conns[conn];
         let db = if P { 0 } else { c.db };
         let d = &mut self.dbs[u32::from(db)];
         if !P && d.slow != 1.0 {
@@ -74,7 +74,7 @@ impl Engine {
             Some(cpu) => {
                 cpu.start(self.now, conn, seq, work);
                 let busy = cpu.busy_cores();
-                self.stats.dbs[usize::from(db)]
+                self.meter.stats.dbs[usize::from(db)]
                     .busy_cores
                     .set(self.now, busy);
                 self.ps_dirty |= 1 << db;
@@ -104,7 +104,7 @@ impl Engine {
 
     #[inline(always)]
     fn reschedule_cpu(&mut self, db: u32) {
-        let conns = &self.conns;
+        let conns = &self.store.conns;
         let Some(cpu) = self.dbs[db].cpu.as_mut() else {
             return;
         };
@@ -121,7 +121,7 @@ impl Engine {
     }
 
     pub(crate) fn on_ps_done<const P: bool>(&mut self, db: u32, epoch: u32) {
-        let conns = &self.conns;
+        let conns = &self.store.conns;
         let Some(cpu) = self.dbs[db].cpu.as_mut() else {
             return;
         };
@@ -131,7 +131,9 @@ impl Engine {
         let live = |c: u32, s: u32| conns[c].qseq == s && conns[c].in_query;
         let done = cpu.pop_done(self.now, live);
         let busy = cpu.busy_cores();
-        self.stats.dbs[db as usize].busy_cores.set(self.now, busy);
+        self.meter.stats.dbs[db as usize]
+            .busy_cores
+            .set(self.now, busy);
         self.ps_dirty |= 1 << db;
         if let Some((conn, _)) = done {
             self.query_finished::<P>(conn, false);
@@ -139,7 +141,7 @@ impl Engine {
     }
 
     pub(crate) fn on_statement_timeout<const P: bool>(&mut self, conn: u32, seq: u32) {
-        let c = self.conns[conn];
+        let c = self.store.conns[conn];
         if c.qseq != seq || !c.in_query {
             return;
         }
@@ -160,7 +162,7 @@ impl Engine {
         if let Some(cpu) = self.dbs[u32::from(db)].cpu.as_mut() {
             cpu.cancel(self.now);
             let busy = cpu.busy_cores();
-            self.stats.dbs[usize::from(db)]
+            self.meter.stats.dbs[usize::from(db)]
                 .busy_cores
                 .set(self.now, busy);
             self.ps_dirty |= 1 << db;
@@ -170,7 +172,7 @@ impl Engine {
     /// Cancels the query running on `conn`, if any: it stops using the
     /// database at once, and its completion event goes stale.
     pub(crate) fn cancel_query(&mut self, conn: u32) {
-        let c = &mut self.conns[conn];
+        let c = &mut self.store.conns[conn];
         // Bumping the sequence also makes a pending hold's end stale.
         c.qseq = c.qseq.wrapping_add(1);
         if !c.in_query {

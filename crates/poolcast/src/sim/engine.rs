@@ -13,11 +13,10 @@ use crate::input::config::{DbCfg, SvcCfg};
 use crate::input::dist::{Draws, s_to_ns, to_ns};
 use crate::input::scenario::{Scenario, TimedEvent};
 use crate::input::validate::Validated;
+use crate::measure::meter::Meter;
 use crate::measure::report::Report;
-use crate::measure::stats::{Levels, Stats};
-use crate::measure::svcstats::SvcStats;
 use crate::sim::db::Db;
-use crate::sim::pool::{Conn, NONE, Pool, Req, Slab};
+use crate::sim::pool::{NONE, Pool, Slab, Store};
 use crate::sim::proxy::ProxyState;
 use crate::sim::queue::{Event, EventQueue, Time};
 use crate::sim::services::{Instance, SvcState};
@@ -61,21 +60,12 @@ pub struct Engine {
     pub(crate) queue: EventQueue,
     pub(crate) now: Time,
     pub(crate) end: Time,
-    pub(crate) pools: Slab<Pool>,
-    pub(crate) conns: Slab<Conn>,
-    pub(crate) reqs: Slab<Req>,
-    /// Per request and pool offset in its instance group, waiter entries
-    /// (live, to skip); only with replicas, where one request can wait in
-    /// several pools at once.
-    pub(crate) spread: Vec<(u32, u32)>,
-    /// Side data of requests that need it (see [`crate::sim::pool::ReqExtra`]).
-    pub(crate) extra: Vec<crate::sim::pool::ReqExtra>,
+    /// The pools, connections and requests.
+    pub(crate) store: Store,
     /// Bit `db` set: database `db`'s processor-sharing event needs rescheduling.
     pub(crate) ps_dirty: u32,
-    pub(crate) levels: Levels,
-    pub(crate) stats: Stats,
-    /// More than one service: per-service statistics are kept.
-    pub(crate) multi: bool,
+    /// Everything measured: levels, counters, histograms, the timeline.
+    pub(crate) meter: Meter,
     /// A plain scenario (see [`is_plain`]): the loop runs its lean copy.
     pub(crate) plain: bool,
     pub(crate) events: u64,
@@ -97,11 +87,6 @@ impl Engine {
         );
         let warmup = s_to_ns(s.warmup_s);
         let end = warmup + s_to_ns(s.duration_s).max(1);
-        let multi = s.services.len() > 1;
-        let mut stats = Stats::with_dbs(warmup, end, ndb as usize);
-        if multi {
-            stats.svcs = Slab::from_vec(vec![SvcStats::default(); s.services.len()]);
-        }
         let mut sim = Engine {
             rng: Draws::new(s.seed),
             queue: EventQueue::default(),
@@ -112,15 +97,9 @@ impl Engine {
             dbs,
             replicas: s.database.replica_count(),
             proxy: s.proxy.as_ref().map(|p| Box::new(ProxyState::new(p, ndb))),
-            pools: Slab::default(),
-            conns: Slab::default(),
-            reqs: Slab::default(),
-            spread: Vec::new(),
-            extra: Vec::new(),
+            store: Store::default(),
             ps_dirty: 0,
-            levels: Levels::default(),
-            stats,
-            multi,
+            meter: Meter::new(warmup, end, ndb as usize, s.services.len()),
             plain: is_plain(&s),
             events: 0,
             open: OpenLoop::default(),
@@ -130,7 +109,7 @@ impl Engine {
         };
         for db in 0..ndb {
             let cores = sim.dbs[db].cfg.cores.map_or(0, u64::from);
-            sim.stats.dbs[db as usize].cores.set(0, cores);
+            sim.meter.stats.dbs[db as usize].cores.set(0, cores);
         }
         sim.build_services();
         sim.start();
@@ -149,7 +128,7 @@ impl Engine {
                     let first = self.add_pools(svc as u16, &mut state);
                     state.insts.push(Instance { first, live: true });
                 }
-                self.levels.instances.add(0, i64::from(instances));
+                self.meter.levels.instances.add(0, i64::from(instances));
             }
             if let Some((_, max_tokens)) = cfg_budget(&self.cfgs.items[svc]) {
                 state.tokens = max_tokens;
@@ -200,30 +179,24 @@ impl Engine {
                     ..Pool::default()
                 };
                 let pool = if function {
-                    self.pools.insert(p)
+                    self.store.pools.insert(p)
                 } else {
-                    self.pools.push(p)
+                    self.store.pools.push(p)
                 };
                 let f = *first.get_or_insert(pool);
                 debug_assert_eq!(pool, f + k, "an instance's pools are contiguous");
                 k += 1;
                 if db == 0 {
                     state.live.push(pool);
-                    self.levels.primary_pools.add(self.now, 1);
                 }
-                self.levels.capacity.add(self.now, i64::from(max_size));
-                if self.multi {
-                    let st = &mut self.stats.svcs[usize::from(svc)];
-                    st.capacity.add(self.now, i64::from(max_size));
-                    st.primary_pools.add(self.now, i64::from(db == 0));
-                }
+                self.meter.pool_added(svc, max_size, db == 0, self.now);
             }
         }
         first.unwrap_or(0)
     }
 
     fn start(&mut self) {
-        for p in 0..self.pools.items.len() as u32 {
+        for p in 0..self.store.pools.items.len() as u32 {
             self.replenish::<false>(p);
         }
         if let Some(proxy) = &self.proxy {
@@ -266,7 +239,7 @@ impl Engine {
                 return true;
             };
             debug_assert!(t >= self.now, "an event scheduled in the past");
-            self.stats.advance(t, &self.levels);
+            self.meter.advance(t);
             self.now = t;
             self.events += 1;
             self.dispatch::<P>(event);
@@ -323,7 +296,7 @@ impl Engine {
             Event::IdleReap { pool } => self.on_idle_reap::<false>(pool),
             Event::Retry { req, epoch, pool } => self.on_retry(req, epoch, pool),
             Event::Replenish { pool } => {
-                self.pools[pool].replenish_armed = false;
+                self.store.pools[pool].replenish_armed = false;
                 self.replenish::<false>(pool);
             }
             Event::UserSend { svc, user } => self.on_user_send(svc, user),

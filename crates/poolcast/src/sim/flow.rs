@@ -5,7 +5,7 @@ use rand::RngExt;
 
 use crate::input::scenario::{Cause, QueryMode};
 use crate::sim::engine::Engine;
-use crate::sim::pool::{ConnState, NONE, Req, ReqExtra, ReqState, Waiter};
+use crate::sim::pool::{ConnState, NONE, Req, ReqRare, ReqState, Waiter};
 use crate::sim::queue::{Event, Time};
 
 impl Engine {
@@ -18,12 +18,16 @@ impl Engine {
         user: u32,
         func: u32,
     ) -> u32 {
-        let epoch = self.reqs.next_free().map_or(0, |i| self.reqs[i].epoch);
+        let epoch = self
+            .store
+            .reqs
+            .next_free()
+            .map_or(0, |i| self.store.reqs[i].epoch);
         let cfg = &self.cfgs[svc];
         let hooks =
             !P && ((user & func) != NONE || cfg.special & crate::input::config::SPECIAL_RETRY != 0);
         let to_start = cfg.queries;
-        let id = self.reqs.insert(Req {
+        let id = self.store.reqs.insert(Req {
             epoch,
             pool,
             home: pool,
@@ -45,32 +49,36 @@ impl Engine {
             hooks,
         });
         if !P && self.replicas > 0 {
-            self.grow_spread(id);
+            self.grow_waits(id);
         }
         id
     }
 
     /// Request `id`'s side data.
-    pub(crate) fn extra(&self, id: u32) -> ReqExtra {
-        self.extra.get(id as usize).copied().unwrap_or(ReqExtra {
-            tx_conn: NONE,
-            sleep_ns: 0,
-        })
+    pub(crate) fn rare(&self, id: u32) -> ReqRare {
+        self.store
+            .rare
+            .get(id as usize)
+            .copied()
+            .unwrap_or(ReqRare {
+                tx_conn: NONE,
+                sleep_ns: 0,
+            })
     }
 
     /// Request `id`'s side data, to change it.
-    pub(crate) fn extra_mut(&mut self, id: u32) -> &mut ReqExtra {
+    pub(crate) fn rare_mut(&mut self, id: u32) -> &mut ReqRare {
         let i = id as usize;
-        if self.extra.len() <= i {
-            self.extra.resize(
+        if self.store.rare.len() <= i {
+            self.store.rare.resize(
                 i + 1,
-                ReqExtra {
+                ReqRare {
                     tx_conn: NONE,
                     sleep_ns: 0,
                 },
             );
         }
-        &mut self.extra[i]
+        &mut self.store.rare[i]
     }
 
     /// `begin` for the rarer callers (a cold start's end, a retry, a
@@ -97,12 +105,16 @@ impl Engine {
     /// them for parallel queries.
     #[inline(always)]
     pub(crate) fn begin<const P: bool>(&mut self, id: u32) {
-        let svc = if P { 0 } else { u32::from(self.reqs[id].svc) };
+        let svc = if P {
+            0
+        } else {
+            u32::from(self.store.reqs[id].svc)
+        };
         let cfg = &self.cfgs[svc];
         match cfg.mode {
             QueryMode::Parallel => {
                 for _ in 0..cfg.queries {
-                    if self.reqs[id].state != ReqState::Active {
+                    if self.store.reqs[id].state != ReqState::Active {
                         break;
                     }
                     let pool = self.query_pool::<P>(id);
@@ -120,7 +132,7 @@ impl Engine {
     /// the sibling pool of a replica drawn uniformly.
     #[inline(always)]
     fn query_pool<const P: bool>(&mut self, id: u32) -> u32 {
-        let r = &self.reqs[id];
+        let r = &self.store.reqs[id];
         let home = r.home;
         if P {
             return home;
@@ -143,26 +155,20 @@ impl Engine {
     /// Starts one acquisition for request `id` in `pool`.
     #[inline(always)]
     pub(crate) fn acquire<const P: bool>(&mut self, id: u32, pool: u32) {
-        let r = &mut self.reqs[id];
+        let r = &mut self.store.reqs[id];
         r.pool = pool;
         r.acquire_start = self.now;
         r.reached_pool = true;
         let svc = if P { 0 } else { r.svc };
-        self.stats.tally.attempts += 1;
-        if !P && self.multi {
-            self.stats.svcs[usize::from(svc)].attempts += 1;
-        }
-        if let Some(conn) = self.pools[pool].idle.pop_back() {
-            self.levels.idle.add(self.now, -1);
+        self.meter.acquire_started::<P>(svc);
+        if let Some(conn) = self.store.pools[pool].idle.pop_back() {
+            self.meter.levels.idle.add(self.now, -1);
             self.served::<P>(svc, self.now);
             self.assign::<P>(conn, id);
             return;
         }
-        self.stats.tally.waited += 1;
-        if !P && self.multi {
-            self.stats.svcs[usize::from(svc)].waited += 1;
-        }
-        if self.pools[pool].total < self.cfgs[u32::from(svc)].max_size {
+        self.meter.acquire_waited::<P>(svc);
+        if self.store.pools[pool].total < self.cfgs[u32::from(svc)].max_size {
             if let Err(cause) = self.open::<P>(pool, id, self.now) {
                 self.refused(id, pool, None, cause);
             }
@@ -174,18 +180,13 @@ impl Engine {
     /// Records a served acquire wait that started at `start`.
     #[inline(always)]
     pub(crate) fn served<const P: bool>(&mut self, svc: u16, start: Time) {
-        self.stats.served(start, self.now);
-        if !P && self.multi && start >= self.stats.warmup {
-            self.stats.svcs[usize::from(svc)]
-                .wait
-                .record(self.now - start);
-        }
+        self.meter.served::<P>(svc, start, self.now);
     }
 
     /// Opening a connection for `id`'s acquisition in `pool` failed with
     /// `cause` (`waiter` if it had been waiting).
     pub(crate) fn refused(&mut self, id: u32, pool: u32, waiter: Option<Waiter>, cause: Cause) {
-        let svc = self.pools[pool].svc;
+        let svc = self.store.pools[pool].svc;
         if !self.cfgs[u32::from(svc)].retry_connect {
             self.fail(id, cause);
             self.maybe_free(id);
@@ -194,7 +195,7 @@ impl Engine {
         match waiter {
             // Back to the head of the line it came from.
             Some(w) => {
-                self.pools[pool].waiters.push_front(w);
+                self.store.pools[pool].waiters.push_front(w);
                 self.note_queued::<false>(id, pool, 1);
                 self.inc_waiting::<false>(pool);
                 self.arm_timeout(pool);
@@ -212,28 +213,28 @@ impl Engine {
     /// queues at the head with its acquisition's start (its acquire
     /// timeout still counts from there).
     pub(crate) fn open_failed(&mut self, id: u32, pool: u32, epoch: u32, start: Time) {
-        let svc = self.pools[pool].svc;
+        let svc = self.store.pools[pool].svc;
         if !self.cfgs[u32::from(svc)].retry_connect {
             self.fail(id, Cause::DbUnavailable);
             self.maybe_free(id);
             return;
         }
         let marked = if self.replicas > 0 {
-            let i = self.spread_index(id, pool);
-            self.spread[i].1 > 0
+            let i = self.wait_index(id, pool);
+            self.store.waits[i].1 > 0
         } else {
-            self.reqs[id].skip > 0
+            self.store.reqs[id].skip > 0
         };
         if marked {
-            self.reqs[id].skip -= 1;
+            self.store.reqs[id].skip -= 1;
             if self.replicas > 0 {
-                let i = self.spread_index(id, pool);
-                self.spread[i].1 -= 1;
+                let i = self.wait_index(id, pool);
+                self.store.waits[i].1 -= 1;
             }
         } else {
             // The line is in order of start (the acquire timeout looks at
             // its head only): the entry goes where its start puts it.
-            let waiters = &mut self.pools[pool].waiters;
+            let waiters = &mut self.store.pools[pool].waiters;
             let at = waiters.partition_point(|w| w.start <= start);
             waiters.insert(
                 at,
@@ -244,7 +245,7 @@ impl Engine {
                 },
             );
             if at == 0
-                && self.pools[pool].timeout_armed
+                && self.store.pools[pool].timeout_armed
                 && let Some((timeout, _)) = self.cfgs[u32::from(svc)].acquire_timeout
             {
                 // The armed timer is for a later head.
@@ -260,9 +261,9 @@ impl Engine {
 
     #[inline(always)]
     fn enqueue<const P: bool>(&mut self, id: u32, pool: u32, start: Time) {
-        let epoch = self.reqs[id].epoch;
+        let epoch = self.store.reqs[id].epoch;
         self.note_queued::<P>(id, pool, 1);
-        self.pools[pool].waiters.push_back(Waiter {
+        self.store.pools[pool].waiters.push_back(Waiter {
             req: id,
             epoch,
             start,
@@ -274,56 +275,42 @@ impl Engine {
     /// Counts `delta` waiter entries of `id` in `pool`.
     #[inline(always)]
     fn note_queued<const P: bool>(&mut self, id: u32, pool: u32, delta: i32) {
-        let r = &mut self.reqs[id];
+        let r = &mut self.store.reqs[id];
         r.queued = r.queued.wrapping_add_signed(delta);
         if !P && self.replicas > 0 {
-            let i = self.spread_index(id, pool);
-            self.spread[i].0 = self.spread[i].0.wrapping_add_signed(delta);
+            let i = self.wait_index(id, pool);
+            self.store.waits[i].0 = self.store.waits[i].0.wrapping_add_signed(delta);
         }
     }
 
     /// Index of (`id`, `pool`'s offset in its group) in the spread table.
     #[inline(always)]
-    fn spread_index(&self, id: u32, pool: u32) -> usize {
-        id as usize * (self.replicas as usize + 1) + usize::from(self.pools[pool].db)
+    fn wait_index(&self, id: u32, pool: u32) -> usize {
+        id as usize * (self.replicas as usize + 1) + usize::from(self.store.pools[pool].db)
     }
 
-    pub(crate) fn grow_spread(&mut self, id: u32) {
+    pub(crate) fn grow_waits(&mut self, id: u32) {
         let need = (id as usize + 1) * (self.replicas as usize + 1);
-        if self.spread.len() < need {
-            self.spread.resize(need, (0, 0));
+        if self.store.waits.len() < need {
+            self.store.waits.resize(need, (0, 0));
         }
     }
 
     /// `id`'s live waiter entries in `pool`.
     fn queued_in(&self, id: u32, pool: u32) -> u32 {
         if self.replicas > 0 {
-            self.spread[self.spread_index(id, pool)].0
+            self.store.waits[self.wait_index(id, pool)].0
         } else {
-            self.reqs[id].queued
+            self.store.reqs[id].queued
         }
     }
 
     #[inline(always)]
     pub(crate) fn inc_waiting<const P: bool>(&mut self, pool: u32) {
-        let p = &mut self.pools[pool];
+        let p = &mut self.store.pools[pool];
         p.waiting += 1;
         let (svc, first) = (p.svc, p.waiting == 1 && p.primary);
-        if first {
-            self.levels.pools_waiting.add(self.now, 1);
-        }
-        self.levels.waiting.add(self.now, 1);
-        self.stats.note_waiting(self.now, self.levels.waiting.value);
-        if !P && self.multi {
-            let st = &mut self.stats.svcs[usize::from(svc)];
-            if first {
-                st.pools_waiting.add(self.now, 1);
-            }
-            st.waiting += 1;
-            if self.now >= self.stats.warmup {
-                st.peak_waiting = st.peak_waiting.max(st.waiting);
-            }
-        }
+        self.meter.waiting_started::<P>(svc, first, self.now);
     }
 
     #[inline(always)]
@@ -331,52 +318,42 @@ impl Engine {
         if n == 0 {
             return;
         }
-        let p = &mut self.pools[pool];
+        let p = &mut self.store.pools[pool];
         p.waiting -= n;
         let (svc, last) = (p.svc, p.waiting == 0 && p.primary);
-        if last {
-            self.levels.pools_waiting.add(self.now, -1);
-        }
-        self.levels.waiting.add(self.now, -i64::from(n));
-        if !P && self.multi {
-            let st = &mut self.stats.svcs[usize::from(svc)];
-            if last {
-                st.pools_waiting.add(self.now, -1);
-            }
-            st.waiting -= u64::from(n);
-        }
+        self.meter.waiting_ended::<P>(svc, n, last, self.now);
     }
 
     /// Whether a waiter entry is stale (its request finished or failed).
     #[inline(always)]
     fn dead(&self, w: &Waiter) -> bool {
-        let r = &self.reqs[w.req];
+        let r = &self.store.reqs[w.req];
         r.epoch != w.epoch || r.state == ReqState::Failed || r.state == ReqState::Free
     }
 
     /// Takes one "skip" of `id` in `pool`, if it has one.
     #[inline(always)]
     fn take_skip<const P: bool>(&mut self, id: u32, pool: u32) -> bool {
-        if self.reqs[id].skip == 0 {
+        if self.store.reqs[id].skip == 0 {
             return false;
         }
         if !P && self.replicas > 0 {
-            let i = self.spread_index(id, pool);
-            if self.spread[i].1 == 0 {
+            let i = self.wait_index(id, pool);
+            if self.store.waits[i].1 == 0 {
                 return false;
             }
-            self.spread[i].1 -= 1;
+            self.store.waits[i].1 -= 1;
         }
-        self.reqs[id].skip -= 1;
+        self.store.reqs[id].skip -= 1;
         true
     }
 
     /// Drops stale entries at the head and returns the first live one.
     #[inline(always)]
     fn drop_stale_head<const P: bool>(&mut self, pool: u32) -> Option<Waiter> {
-        while let Some(w) = self.pools[pool].waiters.front().copied() {
+        while let Some(w) = self.store.pools[pool].waiters.front().copied() {
             if self.dead(&w) || self.take_skip::<P>(w.req, pool) {
-                self.pools[pool].waiters.pop_front();
+                self.store.pools[pool].waiters.pop_front();
             } else {
                 return Some(w);
             }
@@ -388,7 +365,7 @@ impl Engine {
     #[inline(always)]
     pub(crate) fn pop_waiter<const P: bool>(&mut self, pool: u32) -> Option<Waiter> {
         let w = self.drop_stale_head::<P>(pool)?;
-        self.pools[pool].waiters.pop_front();
+        self.store.pools[pool].waiters.pop_front();
         self.note_queued::<P>(w.req, pool, -1);
         self.dec_waiting::<P>(pool, 1);
         Some(w)
@@ -396,11 +373,11 @@ impl Engine {
 
     #[inline(always)]
     fn arm_timeout(&mut self, pool: u32) {
-        let svc = self.pools[pool].svc;
+        let svc = self.store.pools[pool].svc;
         let Some((timeout, _)) = self.cfgs[u32::from(svc)].acquire_timeout else {
             return;
         };
-        let p = &mut self.pools[pool];
+        let p = &mut self.store.pools[pool];
         if p.timeout_armed {
             return;
         }
@@ -414,23 +391,17 @@ impl Engine {
     }
 
     pub(crate) fn on_acquire_timeout<const P: bool>(&mut self, pool: u32) {
-        let svc = self.pools[pool].svc;
+        let svc = self.store.pools[pool].svc;
         let Some((timeout, cause)) = self.cfgs[u32::from(svc)].acquire_timeout else {
             return;
         };
-        self.pools[pool].timeout_armed = false;
+        self.store.pools[pool].timeout_armed = false;
         while let Some(w) = self.drop_stale_head::<P>(pool) {
             if w.start.saturating_add(timeout) > self.now {
                 break;
             }
             self.pop_waiter::<P>(pool);
-            if self.stats.in_window(w.start) {
-                self.stats.counters.timeouts += 1;
-                if self.multi {
-                    self.stats.svcs[usize::from(svc)].timeouts += 1;
-                }
-            }
-            self.stats.tl_timeout();
+            self.meter.acquire_timed_out(svc, w.start);
             self.time_out(w.req, cause);
             self.maybe_free(w.req);
         }
@@ -441,7 +412,7 @@ impl Engine {
     /// request's other acquisitions (parallel queries) go on, as in
     /// version 1.
     fn time_out(&mut self, id: u32, cause: Cause) {
-        let r = &mut self.reqs[id];
+        let r = &mut self.store.reqs[id];
         if r.state == ReqState::Active {
             r.state = ReqState::TimedOut;
             self.attempt_failed(id, cause);
@@ -449,7 +420,7 @@ impl Engine {
     }
 
     fn arm_retry(&mut self, id: u32, pool: u32) {
-        let r = &mut self.reqs[id];
+        let r = &mut self.store.reqs[id];
         if !r.retry_armed {
             r.retry_armed = true;
             let (req, epoch) = (id, r.epoch);
@@ -460,7 +431,7 @@ impl Engine {
     }
 
     pub(crate) fn on_retry(&mut self, id: u32, epoch: u32, pool: u32) {
-        let r = &mut self.reqs[id];
+        let r = &mut self.store.reqs[id];
         if r.epoch != epoch {
             return;
         }
@@ -468,17 +439,17 @@ impl Engine {
         let (start, svc) = (r.acquire_start, r.svc);
         if r.state != ReqState::Active
             || self.queued_in(id, pool) == 0
-            || self.pools[pool].total >= self.cfgs[u32::from(svc)].max_size
+            || self.store.pools[pool].total >= self.cfgs[u32::from(svc)].max_size
         {
             return;
         }
         if self.open::<false>(pool, id, start).is_ok() {
             // One of its waiter entries is now served by this open instead.
             self.note_queued::<false>(id, pool, -1);
-            self.reqs[id].skip += 1;
+            self.store.reqs[id].skip += 1;
             if self.replicas > 0 {
-                let i = self.spread_index(id, pool);
-                self.spread[i].1 += 1;
+                let i = self.wait_index(id, pool);
+                self.store.waits[i].1 += 1;
             }
             self.dec_waiting::<false>(pool, 1);
         }
@@ -490,33 +461,28 @@ impl Engine {
     /// Lends `conn` to request `id` and starts its next query.
     #[inline(always)]
     pub(crate) fn assign<const P: bool>(&mut self, conn: u32, id: u32) {
-        self.count_busy::<P>(self.conns[conn].pool, 1);
+        self.count_busy::<P>(self.store.conns[conn].pool, 1);
         self.lend::<P>(conn, id);
     }
 
     /// Changes the count of lent connections of `pool`.
     #[inline(always)]
     pub(crate) fn count_busy<const P: bool>(&mut self, pool: u32, delta: i32) {
-        let p = &mut self.pools[pool];
+        let p = &mut self.store.pools[pool];
         p.busy = p.busy.wrapping_add_signed(delta);
         debug_assert!(p.busy <= p.total, "more connections lent than open");
         let svc = p.svc;
-        self.levels.busy.add(self.now, i64::from(delta));
-        if !P && self.multi {
-            self.stats.svcs[usize::from(svc)]
-                .busy
-                .add(self.now, i64::from(delta));
-        }
+        self.meter.busy::<P>(svc, delta, self.now);
     }
 
     /// Gives `conn`, already counted as lent, to request `id` and starts its
     /// next query.
     #[inline(always)]
     pub(crate) fn lend<const P: bool>(&mut self, conn: u32, id: u32) {
-        let r = &mut self.reqs[id];
+        let r = &mut self.store.reqs[id];
         let (epoch, svc) = (r.epoch, r.svc);
         r.running += 1;
-        let c = &mut self.conns[conn];
+        let c = &mut self.store.conns[conn];
         c.req = id;
         c.req_epoch = epoch;
         c.uses += 1;
@@ -526,7 +492,7 @@ impl Engine {
             && let Some(t) = cfg.tx_timeout
             && cfg.mode == QueryMode::Transaction
         {
-            self.extra_mut(id).tx_conn = conn;
+            self.rare_mut(id).tx_conn = conn;
             self.queue
                 .push(self.now + t, Event::TxTimeout { req: id, epoch });
         }
@@ -537,9 +503,9 @@ impl Engine {
     /// proxy, a server connection first.
     #[inline(always)]
     pub(crate) fn start_query<const P: bool>(&mut self, conn: u32) {
-        let id = self.conns[conn].req;
-        self.reqs[id].to_start -= 1;
-        let c = &self.conns[conn];
+        let id = self.store.conns[conn].req;
+        self.store.reqs[id].to_start -= 1;
+        let c = &self.store.conns[conn];
         if !P && c.proxied && c.server == NONE {
             self.proxy_acquire(conn);
         } else {
@@ -549,7 +515,7 @@ impl Engine {
 
     #[inline]
     pub(crate) fn on_query_done<const P: bool>(&mut self, conn: u32, seq: u32) {
-        let c = &self.conns[conn];
+        let c = &self.store.conns[conn];
         // Only the general path cancels queries (restarts, transaction
         // timeouts), so only there can a completion be stale.
         debug_assert!(!P || (c.qseq == seq && c.in_query), "stale completion");
@@ -563,10 +529,10 @@ impl Engine {
     /// The query on `conn` ended, cancelled by a statement timeout if `failed`.
     #[inline]
     pub(crate) fn query_finished<const P: bool>(&mut self, conn: u32, failed: bool) {
-        let c = &mut self.conns[conn];
+        let c = &mut self.store.conns[conn];
         c.in_query = false;
         let (id, db, took) = (c.req, if P { 0 } else { c.db }, self.now - c.query_start);
-        let t = &mut self.stats.dbs[usize::from(db)].tally;
+        let t = &mut self.meter.stats.dbs[usize::from(db)].tally;
         t.queries += 1;
         t.query_ns += u128::from(took);
         debug_assert!(id != NONE);
@@ -577,16 +543,20 @@ impl Engine {
             self.maybe_free(id);
             return;
         }
-        let svc = if P { 0 } else { u32::from(self.reqs[id].svc) };
+        let svc = if P {
+            0
+        } else {
+            u32::from(self.store.reqs[id].svc)
+        };
         match self.cfgs[svc].mode {
             QueryMode::Transaction => {
-                if self.reqs[id].to_start > 0 {
+                if self.store.reqs[id].to_start > 0 {
                     self.start_query::<P>(conn);
                     return;
                 }
                 let hold = self.cfgs[svc].hold.sample(&mut self.rng);
                 if hold > 0 {
-                    let seq = self.conns[conn].qseq;
+                    let seq = self.store.conns[conn].qseq;
                     match self.dbs[u32::from(db)].cfg.idle_in_tx {
                         Some(limit) if hold > limit => {
                             self.queue
@@ -603,7 +573,7 @@ impl Engine {
             }
             QueryMode::Sequential => {
                 self.release::<P>(conn);
-                let r = &self.reqs[id];
+                let r = &self.store.reqs[id];
                 match (r.state, r.to_start) {
                     (ReqState::Active, 0) => self.complete::<P>(id),
                     (ReqState::Active, _) => {
@@ -615,7 +585,7 @@ impl Engine {
             }
             QueryMode::Parallel => {
                 self.release::<P>(conn);
-                let r = &self.reqs[id];
+                let r = &self.store.reqs[id];
                 if r.state == ReqState::Active {
                     if r.to_start == 0 && r.running == 0 && r.opening == 0 {
                         self.complete::<P>(id);
@@ -628,7 +598,7 @@ impl Engine {
     }
 
     pub(crate) fn on_hold_done<const P: bool>(&mut self, conn: u32, seq: u32) {
-        let c = &self.conns[conn];
+        let c = &self.store.conns[conn];
         if c.qseq != seq || c.state != ConnState::Lent {
             return;
         }
@@ -640,14 +610,14 @@ impl Engine {
     /// A transaction ran past `timeout_ms`: its query is cancelled and its
     /// connection goes back to the pool.
     pub(crate) fn on_tx_timeout(&mut self, id: u32, epoch: u32) {
-        let r = &self.reqs[id];
+        let r = &self.store.reqs[id];
         if r.epoch != epoch || r.state != ReqState::Active || r.running == 0 {
             return;
         }
         let Some(conn) = self.conn_of(id) else {
             return;
         };
-        if self.conns[conn].proxied && self.conns[conn].server == NONE {
+        if self.store.conns[conn].proxied && self.store.conns[conn].server == NONE {
             // Still waiting at the proxy: it stops waiting.
             self.proxy_forget_waiter(conn);
         }
@@ -660,7 +630,7 @@ impl Engine {
     /// The session of `conn` sat idle in a transaction past the database's
     /// `idle_in_transaction_session_timeout`: the database ends it.
     pub(crate) fn on_idle_in_tx(&mut self, conn: u32, seq: u32) {
-        let c = &self.conns[conn];
+        let c = &self.store.conns[conn];
         if c.qseq != seq || c.state != ConnState::Lent {
             return;
         }
@@ -673,10 +643,10 @@ impl Engine {
 
     /// The connection request `id` holds in a transaction.
     fn conn_of(&self, id: u32) -> Option<u32> {
-        let r = &self.reqs[id];
-        let conn = self.extra(id).tx_conn;
+        let r = &self.store.reqs[id];
+        let conn = self.rare(id).tx_conn;
         (conn != NONE && {
-            let c = &self.conns[conn];
+            let c = &self.store.conns[conn];
             c.state == ConnState::Lent && c.req == id && c.req_epoch == r.epoch
         })
         .then_some(conn)
@@ -686,12 +656,12 @@ impl Engine {
     /// its request no longer holds it. With `kill_server` the proxy's
     /// server connection behind it is closed too.
     pub(crate) fn drop_lent(&mut self, conn: u32, kill_server: bool) {
-        let c = self.conns[conn];
+        let c = self.store.conns[conn];
         self.cancel_query(conn);
-        if c.req != NONE && self.reqs[c.req].epoch == c.req_epoch {
-            self.reqs[c.req].running -= 1;
+        if c.req != NONE && self.store.reqs[c.req].epoch == c.req_epoch {
+            self.store.reqs[c.req].running -= 1;
         }
-        self.conns[conn].req = NONE;
+        self.store.conns[conn].req = NONE;
         self.count_busy::<false>(c.pool, -1);
         if kill_server && c.proxied && c.server != NONE {
             self.proxy_kill_server(conn);
@@ -702,18 +672,18 @@ impl Engine {
     /// `conn` comes back from its request: retire it or pass it on.
     #[inline(always)]
     pub(crate) fn release<const P: bool>(&mut self, conn: u32) {
-        let c = &mut self.conns[conn];
+        let c = &mut self.store.conns[conn];
         let id = c.req;
         c.req = NONE;
         let (pool, uses, retire_at) = (c.pool, c.uses, c.retire_at);
         if !P && c.proxied && c.server != NONE {
             self.proxy_release_after_transaction(conn);
         }
-        self.reqs[id].running -= 1;
+        self.store.reqs[id].running -= 1;
         let svc = if P {
             0
         } else {
-            u32::from(self.pools[pool].svc)
+            u32::from(self.store.pools[pool].svc)
         };
         let worn = self.cfgs[svc].max_uses.is_some_and(|m| uses >= m);
         if worn || self.now >= retire_at {
@@ -728,21 +698,10 @@ impl Engine {
 
     #[inline(always)]
     pub(crate) fn complete<const P: bool>(&mut self, id: u32) {
-        let r = self.reqs[id];
+        let r = self.store.reqs[id];
         debug_assert!(r.state == ReqState::Active);
-        if r.measured {
-            self.stats.counters.completed += 1;
-            self.stats.latency.record(self.now - r.arrival);
-        }
-        self.stats.tally.completions += 1;
-        if !P && self.multi {
-            let st = &mut self.stats.svcs[usize::from(r.svc)];
-            st.completions += 1;
-            if r.measured {
-                st.completed += 1;
-                st.latency.record(self.now - r.arrival);
-            }
-        }
+        self.meter
+            .completed::<P>(r.svc, r.arrival, r.measured, self.now);
         if !P && r.hooks {
             self.attempt_succeeded(id);
             self.resolved(id);
@@ -752,7 +711,7 @@ impl Engine {
 
     /// Marks `id` failed (once) and cancels its waiting acquisitions.
     pub(crate) fn fail(&mut self, id: u32, cause: Cause) {
-        let r = &mut self.reqs[id];
+        let r = &mut self.store.reqs[id];
         if r.state != ReqState::Active {
             return;
         }
@@ -766,7 +725,7 @@ impl Engine {
             } else {
                 for k in 0..=self.replicas {
                     let i = id as usize * (self.replicas as usize + 1) + k as usize;
-                    let (q, _) = std::mem::take(&mut self.spread[i]);
+                    let (q, _) = std::mem::take(&mut self.store.waits[i]);
                     self.dec_waiting::<false>(home + k, q);
                 }
             }
@@ -776,7 +735,7 @@ impl Engine {
 
     /// Frees a failed or timed-out request once nothing refers to it.
     pub(crate) fn maybe_free(&mut self, id: u32) {
-        let r = &self.reqs[id];
+        let r = &self.store.reqs[id];
         if r.state != ReqState::Active
             && r.state != ReqState::Free
             && r.state != ReqState::Backoff
@@ -790,13 +749,13 @@ impl Engine {
 
     #[inline(always)]
     pub(crate) fn free<const P: bool>(&mut self, id: u32) {
-        let r = &mut self.reqs[id];
+        let r = &mut self.store.reqs[id];
         r.epoch = r.epoch.wrapping_add(1);
         r.state = ReqState::Free;
-        self.reqs.remove(id);
+        self.store.reqs.remove(id);
         if !P && self.replicas > 0 {
             let base = id as usize * (self.replicas as usize + 1);
-            for e in &mut self.spread[base..base + self.replicas as usize + 1] {
+            for e in &mut self.store.waits[base..base + self.replicas as usize + 1] {
                 *e = (0, 0);
             }
         }

@@ -18,7 +18,7 @@ impl Engine {
         req: u32,
         start: Time,
     ) -> Result<(), Cause> {
-        let p = &self.pools[pool];
+        let p = &self.store.pools[pool];
         let (db, svc) = if P { (0, 0) } else { (p.db, u32::from(p.svc)) };
         let proxied = !P && self.cfgs[svc].proxied;
         let (delay, doomed) = if proxied {
@@ -28,22 +28,30 @@ impl Engine {
             if !P && d.down {
                 (d.cfg.connect_ns, true)
             } else {
-                let st = &mut self.stats.dbs[usize::from(db)];
+                let st = &mut self.meter.stats.dbs[usize::from(db)];
                 if st.conns >= d.cfg.limit {
                     st.tally.too_many_clients += 1;
                     return Err(Cause::TooManyClients);
                 }
-                self.stats.db_conns(db, 1);
+                self.meter.stats.db_conns(db, 1);
                 debug_assert!(
-                    self.stats.dbs[usize::from(db)].conns <= d.cfg.limit,
+                    self.meter.stats.dbs[usize::from(db)].conns <= d.cfg.limit,
                     "database over its limit"
                 );
                 (d.cfg.connect_ns, false)
             }
         };
-        let req_epoch = if req == NONE { 0 } else { self.reqs[req].epoch };
-        let qseq = self.conns.next_free().map_or(0, |i| self.conns[i].qseq);
-        let conn = self.conns.insert(Conn {
+        let req_epoch = if req == NONE {
+            0
+        } else {
+            self.store.reqs[req].epoch
+        };
+        let qseq = self
+            .store
+            .conns
+            .next_free()
+            .map_or(0, |i| self.store.conns[i].qseq);
+        let conn = self.store.conns.insert(Conn {
             pool,
             db,
             state: ConnState::Opening,
@@ -61,11 +69,11 @@ impl Engine {
             in_query: false,
             query_fails: false,
         });
-        let p = &mut self.pools[pool];
+        let p = &mut self.store.pools[pool];
         p.total += 1;
         debug_assert!(p.total <= self.cfgs[svc].max_size, "pool over max_size");
         if req != NONE {
-            self.reqs[req].opening += 1;
+            self.store.reqs[req].opening += 1;
         }
         self.queue
             .push(self.now + delay, Event::ConnectDone { conn });
@@ -73,7 +81,7 @@ impl Engine {
     }
 
     pub(crate) fn on_connect_done<const P: bool>(&mut self, conn: u32) {
-        let c = self.conns[conn];
+        let c = self.store.conns[conn];
         match c.state {
             ConnState::Opening => {}
             // Orphaned while opening: it lingers from now.
@@ -87,15 +95,15 @@ impl Engine {
         let svc = if P {
             0
         } else {
-            u32::from(self.pools[c.pool].svc)
+            u32::from(self.store.pools[c.pool].svc)
         };
         if let Some(life) = self.cfgs[svc].lifetime {
             let jitter = (self.rng.rng.random::<f64>() * self.cfgs[svc].jitter_ns) as u64;
-            self.conns[conn].retire_at = self.now.saturating_add(life).saturating_add(jitter);
+            self.store.conns[conn].retire_at = self.now.saturating_add(life).saturating_add(jitter);
         }
         if c.req != NONE {
-            self.conns[conn].req = NONE;
-            let r = &mut self.reqs[c.req];
+            self.store.conns[conn].req = NONE;
+            let r = &mut self.store.reqs[c.req];
             if r.epoch == c.req_epoch {
                 r.opening -= 1;
                 if r.state == ReqState::Active {
@@ -112,13 +120,13 @@ impl Engine {
 
     /// A connect to a database (or the proxy) that was down failed.
     fn connect_failed(&mut self, conn: u32) {
-        let c = self.conns[conn];
+        let c = self.store.conns[conn];
         self.close::<false>(conn);
         if c.req == NONE {
             self.arm_replenish(c.pool);
             return;
         }
-        let r = &mut self.reqs[c.req];
+        let r = &mut self.store.reqs[c.req];
         if r.epoch != c.req_epoch {
             return;
         }
@@ -132,24 +140,24 @@ impl Engine {
 
     /// Closes a connection for good.
     pub(crate) fn close<const P: bool>(&mut self, conn: u32) {
-        let c = self.conns[conn];
+        let c = self.store.conns[conn];
         if P || c.state != ConnState::Orphan {
-            self.pools[c.pool].total -= 1;
+            self.store.pools[c.pool].total -= 1;
         }
         // A doomed connect never counted where it was going.
         if !P && c.doomed {
         } else if !P && c.proxied {
             self.proxy_client_closed(conn);
         } else {
-            self.stats.db_conns(c.db, -1);
+            self.meter.stats.db_conns(c.db, -1);
         }
         let orphan = c.state == ConnState::Orphan;
-        let c = &mut self.conns[conn];
+        let c = &mut self.store.conns[conn];
         let pool = c.pool;
         c.state = ConnState::Closed;
         c.in_query = false;
         c.qseq = c.qseq.wrapping_add(1);
-        self.conns.remove(conn);
+        self.store.conns.remove(conn);
         if !P && !orphan {
             self.retire_if_drained(pool);
         }
@@ -157,13 +165,13 @@ impl Engine {
 
     /// Opens connections until the pool holds `min_idle`.
     pub(crate) fn replenish<const P: bool>(&mut self, pool: u32) {
-        let p = &self.pools[pool];
+        let p = &self.store.pools[pool];
         let min_idle = self.cfgs[u32::from(p.svc)].min_idle;
         // A reclaimed function's pool (a stale timer's) opens nothing.
         if !P && (p.draining || p.gone) {
             return;
         }
-        while self.pools[pool].total < min_idle {
+        while self.store.pools[pool].total < min_idle {
             if self.open::<P>(pool, NONE, self.now).is_err() {
                 self.arm_replenish(pool);
                 return;
@@ -172,7 +180,7 @@ impl Engine {
     }
 
     fn arm_replenish(&mut self, pool: u32) {
-        let p = &mut self.pools[pool];
+        let p = &mut self.store.pools[pool];
         if !p.replenish_armed && !p.draining && !p.gone {
             p.replenish_armed = true;
             let retry_ns = self.cfgs[u32::from(p.svc)].retry_ns;
@@ -183,7 +191,7 @@ impl Engine {
 
     /// A connection of `pool` was closed: reopen for `min_idle` or a waiter.
     pub(crate) fn capacity_freed<const P: bool>(&mut self, pool: u32) {
-        let p = &self.pools[pool];
+        let p = &self.store.pools[pool];
         if !P && p.gone {
             return;
         }
@@ -193,7 +201,7 @@ impl Engine {
             self.replenish::<P>(pool);
             return;
         }
-        while self.pools[pool].total < max_size {
+        while self.store.pools[pool].total < max_size {
             let Some(w) = self.pop_waiter::<P>(pool) else {
                 return;
             };
@@ -206,7 +214,7 @@ impl Engine {
 
     #[inline(always)]
     pub(crate) fn arm_reap<const P: bool>(&mut self, pool: u32) {
-        let p = &self.pools[pool];
+        let p = &self.store.pools[pool];
         let cfg = &self.cfgs[if P { 0 } else { u32::from(p.svc) }];
         let Some(timeout) = cfg.idle_timeout else {
             return;
@@ -215,31 +223,31 @@ impl Engine {
             return;
         }
         if let Some(&front) = p.idle.front() {
-            let at = self.conns[front].idle_since.saturating_add(timeout);
-            self.pools[pool].reap_armed = true;
+            let at = self.store.conns[front].idle_since.saturating_add(timeout);
+            self.store.pools[pool].reap_armed = true;
             self.queue.push(at, Event::IdleReap { pool });
         }
     }
 
     pub(crate) fn on_idle_reap<const P: bool>(&mut self, pool: u32) {
-        let svc = u32::from(self.pools[pool].svc);
+        let svc = u32::from(self.store.pools[pool].svc);
         let (Some(timeout), min_idle) = (self.cfgs[svc].idle_timeout, self.cfgs[svc].min_idle)
         else {
             return;
         };
-        self.pools[pool].reap_armed = false;
-        if self.pools[pool].frozen_at.is_some() {
+        self.store.pools[pool].reap_armed = false;
+        if self.store.pools[pool].frozen_at.is_some() {
             return;
         }
         loop {
-            let p = &self.pools[pool];
+            let p = &self.store.pools[pool];
             let Some(&front) = p.idle.front() else { break };
-            let expired = self.conns[front].idle_since.saturating_add(timeout) <= self.now;
+            let expired = self.store.conns[front].idle_since.saturating_add(timeout) <= self.now;
             if !expired || p.total <= min_idle {
                 break;
             }
-            self.pools[pool].idle.pop_front();
-            self.levels.idle.add(self.now, -1);
+            self.store.pools[pool].idle.pop_front();
+            self.meter.levels.idle.add(self.now, -1);
             self.close::<P>(front);
         }
         self.arm_reap::<P>(pool);
@@ -250,9 +258,9 @@ impl Engine {
     /// request), and stays so if a waiter takes it.
     #[inline(always)]
     pub(crate) fn hand_over<const P: bool>(&mut self, conn: u32, busy: bool) {
-        let pool = self.conns[conn].pool;
+        let pool = self.store.conns[conn].pool;
         if let Some(w) = self.pop_waiter::<P>(pool) {
-            let svc = if P { 0 } else { self.pools[pool].svc };
+            let svc = if P { 0 } else { self.store.pools[pool].svc };
             self.served::<P>(svc, w.start);
             if !busy {
                 self.count_busy::<P>(pool, 1);
@@ -263,36 +271,36 @@ impl Engine {
         if busy {
             self.count_busy::<P>(pool, -1);
         }
-        if !P && self.pools[pool].draining {
+        if !P && self.store.pools[pool].draining {
             self.close::<P>(conn);
             return;
         }
-        let c = &mut self.conns[conn];
+        let c = &mut self.store.conns[conn];
         c.idle_since = self.now;
         c.state = ConnState::Idle;
-        self.pools[pool].idle.push_back(conn);
-        self.levels.idle.add(self.now, 1);
+        self.store.pools[pool].idle.push_back(conn);
+        self.meter.levels.idle.add(self.now, 1);
         self.arm_reap::<P>(pool);
     }
 
     /// Takes every idle connection out of `pool`, for `f` to close or orphan.
     pub(crate) fn take_idle(&mut self, pool: u32) -> Vec<u32> {
-        let idle: Vec<u32> = self.pools[pool].idle.drain(..).collect();
-        self.levels.idle.add(self.now, -(idle.len() as i64));
+        let idle: Vec<u32> = self.store.pools[pool].idle.drain(..).collect();
+        self.meter.levels.idle.add(self.now, -(idle.len() as i64));
         idle
     }
 
     /// `conn` was left open by a reclaimed function: it stays counted at
     /// its database (or the proxy) for `orphan_linger_s`.
     pub(crate) fn orphan(&mut self, conn: u32, svc: u32) {
-        let c = &mut self.conns[conn];
+        let c = &mut self.store.conns[conn];
         let was_opening = c.state == ConnState::Opening;
         c.state = ConnState::Orphan;
         // An orphan has no pool any more (its slot may be reused) and no
         // request: `req` holds its service instead.
         c.req = svc;
         let pool = c.pool;
-        self.pools[pool].total -= 1;
+        self.store.pools[pool].total -= 1;
         let st = &mut self.svcs[svc as usize];
         st.orphans += 1;
         st.peak_orphans = st.peak_orphans.max(st.orphans);
@@ -303,7 +311,7 @@ impl Engine {
 
     /// Starts an orphan's linger.
     fn linger(&mut self, conn: u32) {
-        let svc = self.conns[conn].req;
+        let svc = self.store.conns[conn].req;
         let linger = self.cfgs[svc]
             .serverless
             .as_ref()
@@ -313,7 +321,7 @@ impl Engine {
     }
 
     pub(crate) fn on_orphan_gone(&mut self, conn: u32) {
-        let c = self.conns[conn];
+        let c = self.store.conns[conn];
         if c.state != ConnState::Orphan {
             return;
         }

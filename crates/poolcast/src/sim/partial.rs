@@ -13,7 +13,7 @@ impl Engine {
     /// the run it equals the finished report's timeline except, maybe, for
     /// its last bucket.
     pub fn partial_timeline(&self) -> Timeline {
-        let tl = &self.stats.timeline;
+        let tl = &self.meter.stats.timeline;
         let mut series = tl.series.clone();
         let closed = series.busy.len();
         for cause in Cause::ALL {
@@ -24,7 +24,7 @@ impl Engine {
                     .insert(cause.name().to_string(), counts);
             }
         }
-        for (i, db) in self.stats.dbs.items.iter().enumerate() {
+        for (i, db) in self.meter.stats.dbs.items.iter().enumerate() {
             let mut conns = db.series.clone();
             conns.truncate(closed);
             series

@@ -176,10 +176,24 @@ pub struct Req {
     pub retry_armed: bool,
 }
 
+/// The engine's pools, connections and requests, in reused slots.
+#[derive(Debug, Default)]
+pub struct Store {
+    pub pools: Slab<Pool>,
+    pub conns: Slab<Conn>,
+    pub reqs: Slab<Req>,
+    /// Per request and pool offset in its instance group, its waiter
+    /// entries in that pool (live, stale to skip); only with replicas, where
+    /// one request can wait in several pools at once.
+    pub waits: Vec<(u32, u32)>,
+    /// What a few requests need beyond [`Req`], indexed like `reqs`.
+    pub rare: Vec<ReqRare>,
+}
+
 /// What a few requests need beyond [`Req`], kept beside the slab (indexed
 /// like it) so the common request stays small.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct ReqExtra {
+pub struct ReqRare {
     /// The connection a transaction holds (checked against its owner).
     pub tx_conn: u32,
     /// The backoff slept before the current attempt, ns.

@@ -118,7 +118,7 @@ impl Engine {
     /// A client connection is opening: its connect time and whether it is
     /// doomed (the proxy is down), or refused past `max_client_conn`.
     pub(crate) fn proxy_open_client(&mut self) -> Result<(Time, bool), Cause> {
-        let in_window = self.stats.in_window(self.now);
+        let in_window = self.meter.stats.in_window(self.now);
         let px = px!(self);
         if px.down {
             return Ok((px.cfg.client_connect, true));
@@ -136,7 +136,7 @@ impl Engine {
 
     /// A client connection closed: a server it held goes back.
     pub(crate) fn proxy_client_closed(&mut self, conn: u32) {
-        let server = self.conns[conn].server;
+        let server = self.store.conns[conn].server;
         px!(self).clients -= 1;
         if server != NONE {
             self.unbind(conn);
@@ -146,8 +146,11 @@ impl Engine {
 
     /// The client `conn` starts a query and needs a server connection.
     pub(crate) fn proxy_acquire(&mut self, conn: u32) {
-        let (db, seq) = (usize::from(self.conns[conn].db), self.conns[conn].qseq);
-        let in_window = self.stats.in_window(self.now);
+        let (db, seq) = (
+            usize::from(self.store.conns[conn].db),
+            self.store.conns[conn].qseq,
+        );
+        let in_window = self.meter.stats.in_window(self.now);
         let now = self.now;
         let px = px!(self);
         if in_window {
@@ -171,20 +174,20 @@ impl Engine {
             start: now,
         });
         sp.waiting += 1;
-        self.levels.proxy_waiting.add(now, 1);
+        self.meter.levels.proxy_waiting.add(now, 1);
         self.proxy_try_open(db as u32);
         self.arm_proxy_check(db as u32);
     }
 
     fn bind(&mut self, conn: u32, server: u32) {
-        self.conns[conn].server = server;
+        self.store.conns[conn].server = server;
         let s = &mut px!(self).servers[server];
         s.client = conn;
         s.state = ConnState::Lent;
     }
 
     pub(crate) fn proxy_unbind(&mut self, conn: u32) {
-        if self.conns[conn].server != NONE {
+        if self.store.conns[conn].server != NONE {
             self.unbind(conn);
         }
     }
@@ -195,7 +198,7 @@ impl Engine {
     }
 
     fn unbind(&mut self, conn: u32) {
-        let server = std::mem::replace(&mut self.conns[conn].server, NONE);
+        let server = std::mem::replace(&mut self.store.conns[conn].server, NONE);
         px!(self).servers[server].client = NONE;
     }
 
@@ -205,35 +208,38 @@ impl Engine {
         if px!(self).cfg.mode == PoolMode::Session {
             return;
         }
-        let server = self.conns[conn].server;
+        let server = self.store.conns[conn].server;
         self.unbind(conn);
         self.give_server(server);
     }
 
     /// The server connection behind `conn` was ended by its database.
     pub(crate) fn proxy_kill_server(&mut self, conn: u32) {
-        let server = self.conns[conn].server;
+        let server = self.store.conns[conn].server;
         self.unbind(conn);
         self.close_server(server);
     }
 
     /// Client `conn` stopped waiting for a server (its request failed).
     pub(crate) fn proxy_forget_waiter(&mut self, conn: u32) {
-        let (db, seq) = (usize::from(self.conns[conn].db), self.conns[conn].qseq);
+        let (db, seq) = (
+            usize::from(self.store.conns[conn].db),
+            self.store.conns[conn].qseq,
+        );
         let now = self.now;
         let sp = &mut px!(self).pools[db];
         let mine = |w: &ProxyWaiter| w.conn == conn && w.seq == seq;
         if sp.waiters.iter().any(mine) {
             sp.waiters.retain(|w| !mine(w));
             sp.waiting -= 1;
-            self.levels.proxy_waiting.add(now, -1);
+            self.meter.levels.proxy_waiting.add(now, -1);
         }
     }
 
     /// A free server connection: to the oldest waiting client, else idle
     /// (or closed past its lifetime).
     fn give_server(&mut self, server: u32) {
-        let (now, warmup) = (self.now, self.stats.warmup);
+        let (now, warmup) = (self.now, self.meter.stats.warmup);
         let px = px!(self);
         let s = px.servers[server];
         let db = usize::from(s.db);
@@ -246,7 +252,7 @@ impl Engine {
             let Some(w) = px.pools[db].waiters.pop_front() else {
                 break;
             };
-            let c = &self.conns[w.conn];
+            let c = &self.store.conns[w.conn];
             if c.qseq != w.seq || c.state != ConnState::Lent || c.server != NONE {
                 continue;
             }
@@ -256,7 +262,7 @@ impl Engine {
                 px.wait.record(wait);
                 px.wait_max = px.wait_max.max(wait);
             }
-            self.levels.proxy_waiting.add(now, -1);
+            self.meter.levels.proxy_waiting.add(now, -1);
             self.bind(w.conn, server);
             self.run_query_general(w.conn);
             return;
@@ -288,7 +294,7 @@ impl Engine {
         }
         px.servers[server].state = ConnState::Closed;
         px.servers.remove(server);
-        self.stats.db_conns(db, -1);
+        self.meter.stats.db_conns(db, -1);
         self.proxy_try_open(u32::from(db));
     }
 
@@ -309,7 +315,7 @@ impl Engine {
             .waiters
             .iter()
             .find(|w| {
-                let c = &self.conns[w.conn];
+                let c = &self.store.conns[w.conn];
                 c.qseq == w.seq && c.state == ConnState::Lent && c.server == NONE
             })
             .map(|w| now - w.start);
@@ -319,7 +325,7 @@ impl Engine {
         if !wanted || sp.total >= allowed {
             return;
         }
-        let st = &mut self.stats.dbs[db as usize];
+        let st = &mut self.meter.stats.dbs[db as usize];
         if down || st.conns >= limit {
             if !down {
                 st.tally.too_many_clients += 1;
@@ -341,7 +347,7 @@ impl Engine {
             idle_since: now,
             client: NONE,
         });
-        self.stats.db_conns(db as u8, 1);
+        self.meter.stats.db_conns(db as u8, 1);
         self.queue
             .push(now + connect, Event::ServerConnectDone { sconn });
     }
@@ -395,7 +401,7 @@ impl Engine {
             let Some(w) = px.pools[db as usize].waiters.front().copied() else {
                 break;
             };
-            let c = &self.conns[w.conn];
+            let c = &self.store.conns[w.conn];
             if c.qseq != w.seq || c.state != ConnState::Lent || c.server != NONE {
                 px.pools[db as usize].waiters.pop_front();
                 continue;
@@ -405,10 +411,10 @@ impl Engine {
             }
             px.pools[db as usize].waiters.pop_front();
             px.pools[db as usize].waiting -= 1;
-            if w.start >= self.stats.warmup {
+            if w.start >= self.meter.stats.warmup {
                 px.query_wait_timeouts += 1;
             }
-            self.levels.proxy_waiting.add(self.now, -1);
+            self.meter.levels.proxy_waiting.add(self.now, -1);
             self.query_wait_timed_out(w.conn);
         }
         self.proxy_try_open(db);
@@ -418,7 +424,7 @@ impl Engine {
     /// A client waited past `query_wait_timeout_ms`: its request fails and
     /// the proxy closes its connection.
     fn query_wait_timed_out(&mut self, conn: u32) {
-        let c = self.conns[conn];
+        let c = self.store.conns[conn];
         self.fail(c.req, Cause::QueryWaitTimeout);
         let id = c.req;
         self.drop_lent(conn, false);

@@ -19,7 +19,7 @@ impl Engine {
     /// An attempt of request `id` failed with `cause`: retry it, or let the
     /// request fail for good.
     pub(crate) fn attempt_failed(&mut self, id: u32, cause: Cause) {
-        let r = self.reqs[id];
+        let r = self.store.reqs[id];
         let svc = u32::from(r.svc);
         if let Some(rc) = &self.cfgs[svc].retry {
             let (has_breaker, retryable) = (
@@ -39,7 +39,7 @@ impl Engine {
 
     /// An attempt of request `id` completed.
     pub(crate) fn attempt_succeeded(&mut self, id: u32) {
-        let r = self.reqs[id];
+        let r = self.store.reqs[id];
         let svc = u32::from(r.svc);
         let has_breaker = self.cfgs[svc]
             .retry
@@ -51,26 +51,8 @@ impl Engine {
     }
 
     fn final_failure(&mut self, id: u32, cause: Cause) {
-        let r = self.reqs[id];
-        if r.measured {
-            let c = &mut self.stats.counters;
-            if cause == Cause::PoolTimeout {
-                c.timed_out += 1;
-            } else {
-                c.failed += 1;
-            }
-            c.by_cause[cause as usize] += 1;
-        }
-        if self.multi && r.measured {
-            let st = &mut self.stats.svcs[usize::from(r.svc)];
-            if cause == Cause::PoolTimeout {
-                st.timed_out += 1;
-            } else {
-                st.failed += 1;
-            }
-            st.by_cause[cause as usize] += 1;
-        }
-        self.stats.tl_failure(cause);
+        let r = self.store.reqs[id];
+        self.meter.failed(r.svc, cause, r.measured);
         if r.hooks {
             self.resolved(id);
         }
@@ -122,13 +104,17 @@ impl Engine {
 
     /// Schedules the next attempt of request `id` in a new slot.
     fn spawn_retry(&mut self, id: u32) {
-        let r = self.reqs[id];
+        let r = self.store.reqs[id];
         let svc = u32::from(r.svc);
         let k = u32::from(r.attempt) + 1;
-        let sleep = self.backoff(svc, k, self.extra(id).sleep_ns as f64);
+        let sleep = self.backoff(svc, k, self.rare(id).sleep_ns as f64);
         let sleep_ns = crate::input::dist::to_ns(sleep);
-        let epoch = self.reqs.next_free().map_or(0, |i| self.reqs[i].epoch);
-        let new = self.reqs.insert(Req {
+        let epoch = self
+            .store
+            .reqs
+            .next_free()
+            .map_or(0, |i| self.store.reqs[i].epoch);
+        let new = self.store.reqs.insert(Req {
             epoch,
             pool: r.home,
             home: r.home,
@@ -150,26 +136,17 @@ impl Engine {
             hooks: r.hooks,
         });
         if self.replicas > 0 {
-            self.grow_spread(new);
+            self.grow_waits(new);
         }
-        self.extra_mut(new).sleep_ns = sleep_ns;
-        if r.measured {
-            self.stats.counters.retries += 1;
-            self.stats.counters.req_attempts += 1;
-            if self.multi {
-                let st = &mut self.stats.svcs[svc as usize];
-                st.retries += 1;
-                st.req_attempts += 1;
-            }
-        }
-        self.stats.tl_retry();
+        self.rare_mut(new).sleep_ns = sleep_ns;
+        self.meter.retried(svc as u16, r.measured);
         self.queue
             .push(self.now + sleep_ns, Event::Attempt { req: new, epoch });
     }
 
     /// A retry's backoff ended: its attempt starts from the acquisition.
     pub(crate) fn on_attempt(&mut self, id: u32, epoch: u32) {
-        let r = &mut self.reqs[id];
+        let r = &mut self.store.reqs[id];
         if r.epoch != epoch || r.state != ReqState::Backoff {
             return;
         }
@@ -185,7 +162,7 @@ impl Engine {
         if self.cfgs[svc].serverless.is_some() && func == NONE {
             match self.take_function(svc, measured) {
                 Some((pool, func, cold)) => {
-                    let r = &mut self.reqs[id];
+                    let r = &mut self.store.reqs[id];
                     (r.home, r.pool, r.func) = (pool, pool, func);
                     self.start_on_function(id, cold);
                 }
@@ -198,7 +175,7 @@ impl Engine {
         }
         if home == NONE {
             let pool = self.pick_pool::<false>(svc, user);
-            let r = &mut self.reqs[id];
+            let r = &mut self.store.reqs[id];
             (r.home, r.pool) = (pool, pool);
         }
         self.begin_general(id);
@@ -216,7 +193,7 @@ impl Engine {
         let Some(b) = self.cfgs[svc].retry.as_ref().and_then(|r| r.breaker) else {
             return;
         };
-        let (now, warmup, end) = (self.now, self.stats.warmup, self.end);
+        let (now, warmup, end) = (self.now, self.meter.stats.warmup, self.end);
         let st = &mut self.svcs[svc as usize];
         if st.breaker_until != 0 && now >= st.breaker_until {
             // It closed: its window starts afresh.

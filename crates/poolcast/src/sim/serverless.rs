@@ -63,7 +63,7 @@ impl Engine {
             st.cold_starts += 1;
         }
         self.svcs[svc as usize] = st;
-        self.levels.instances.add(self.now, 1);
+        self.meter.levels.instances.add(self.now, 1);
         for p in pool..=pool + self.replicas {
             self.replenish::<false>(p);
         }
@@ -78,14 +78,14 @@ impl Engine {
         if cold == 0 {
             self.begin_general(id);
         } else {
-            let epoch = self.reqs[id].epoch;
+            let epoch = self.store.reqs[id].epoch;
             self.queue
                 .push(self.now + cold, Event::ColdStartDone { req: id, epoch });
         }
     }
 
     pub(crate) fn on_cold_start_done(&mut self, id: u32, epoch: u32) {
-        let r = &self.reqs[id];
+        let r = &self.store.reqs[id];
         if r.epoch == epoch && r.state == ReqState::Active {
             self.begin_general(id);
         }
@@ -106,7 +106,7 @@ impl Engine {
         st.busy_funcs -= 1;
         st.warm.push(func);
         for p in pool..=pool + self.replicas {
-            self.pools[p].frozen_at = Some(self.now);
+            self.store.pools[p].frozen_at = Some(self.now);
         }
         self.queue
             .push(self.now + reclaim, Event::Reclaim { svc, func, epoch });
@@ -116,13 +116,13 @@ impl Engine {
     /// stopped.
     fn thaw(&mut self, pool: u32) {
         for p in pool..=pool + self.replicas {
-            let Some(since) = self.pools[p].frozen_at.take() else {
+            let Some(since) = self.store.pools[p].frozen_at.take() else {
                 continue;
             };
             let frozen = self.now - since;
-            let idle: Vec<u32> = self.pools[p].idle.iter().copied().collect();
+            let idle: Vec<u32> = self.store.pools[p].idle.iter().copied().collect();
             for c in idle {
-                self.conns[c].idle_since += frozen;
+                self.store.conns[c].idle_since += frozen;
             }
             self.arm_reap::<false>(p);
         }
@@ -138,7 +138,7 @@ impl Engine {
         // A connection still opening belongs to the pool until it opens;
         // reclaim once none is.
         let opening = (pool..=pool + self.replicas)
-            .any(|p| self.pools[p].total as usize > self.pools[p].idle.len());
+            .any(|p| self.store.pools[p].total as usize > self.store.pools[p].idle.len());
         if opening {
             let again = self.dbs[0u32].cfg.connect_ns.max(1_000_000);
             self.queue
@@ -164,18 +164,11 @@ impl Engine {
                     self.orphan(conn, svc);
                 }
             }
-            self.levels.capacity.add(self.now, -i64::from(max_size));
-            if p == pool {
-                self.levels.primary_pools.add(self.now, -1);
-            }
-            if self.multi {
-                let s = &mut self.stats.svcs[svc as usize];
-                s.capacity.add(self.now, -i64::from(max_size));
-                s.primary_pools.add(self.now, -i64::from(p == pool));
-            }
-            self.pools[p].gone = true;
-            self.pools.remove(p);
+            self.meter
+                .pool_removed(svc as u16, max_size, p == pool, self.now);
+            self.store.pools[p].gone = true;
+            self.store.pools.remove(p);
         }
-        self.levels.instances.add(self.now, -1);
+        self.meter.levels.instances.add(self.now, -1);
     }
 }

@@ -81,20 +81,8 @@ impl Engine {
     /// [`NONE`] for an open-loop arrival) enters the system.
     #[inline(always)]
     pub(crate) fn start_request<const P: bool>(&mut self, svc: u32, user: u32) {
-        let measured = self.stats.in_window(self.now);
-        self.stats.tally.arrived += 1;
-        self.stats.tl_arrival();
-        if !P {
-            // A plain scenario has no retries: its attempts are its arrivals.
-            self.stats.counters.req_attempts += u64::from(measured);
-        }
-        if !P && self.multi {
-            let st = &mut self.stats.svcs[svc as usize];
-            st.arrived += 1;
-            if measured {
-                st.req_attempts += 1;
-            }
-        }
+        let measured = self.meter.stats.in_window(self.now);
+        self.meter.arrived::<P>(svc as u16, measured);
         if !P && self.cfgs[svc].special != 0 {
             self.start_special(svc, user, measured);
             return;
@@ -133,7 +121,7 @@ impl Engine {
         }
         // A plain scenario's pools are its live ones, numbered from 0.
         let n = if P {
-            self.pools.items.len() as u32
+            self.store.pools.items.len() as u32
         } else {
             self.svcs[svc as usize].live.len() as u32
         };
@@ -152,8 +140,12 @@ impl Engine {
     /// A request refused before it reached a pool (breaker open, throttled):
     /// it fails at once.
     pub(crate) fn reject(&mut self, svc: u32, user: u32, measured: bool, cause: Cause) {
-        let epoch = self.reqs.next_free().map_or(0, |i| self.reqs[i].epoch);
-        let id = self.reqs.insert(Req {
+        let epoch = self
+            .store
+            .reqs
+            .next_free()
+            .map_or(0, |i| self.store.reqs[i].epoch);
+        let id = self.store.reqs.insert(Req {
             epoch,
             pool: NONE,
             home: NONE,
@@ -175,7 +167,7 @@ impl Engine {
             hooks: user != NONE || self.cfgs[svc].special & SPECIAL_RETRY != 0,
         });
         if self.replicas > 0 {
-            self.grow_spread(id);
+            self.grow_waits(id);
         }
         self.fail(id, cause);
         self.maybe_free(id);
@@ -184,7 +176,7 @@ impl Engine {
     /// A request's final outcome is known: its user sends the next one, its
     /// function goes idle, its breaker counts it.
     pub(crate) fn resolved(&mut self, id: u32) {
-        let r = self.reqs[id];
+        let r = self.store.reqs[id];
         if r.user != NONE {
             self.user_resolved(u32::from(r.svc), r.user, r.arrival);
         }

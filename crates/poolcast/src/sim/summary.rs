@@ -53,11 +53,11 @@ fn requests(
 }
 
 pub(crate) fn build(sim: &mut Engine) -> Report {
-    let (mut timeline, means, t) = sim.stats.finish(&sim.levels);
-    let wait_ms = sim.stats.wait.summary();
-    let wait_histogram = sim.stats.wait.buckets();
-    let latency_ms = sim.stats.latency.summary();
-    let st = &sim.stats;
+    let (mut timeline, means, t) = sim.meter.stats.finish(&sim.meter.levels);
+    let wait_ms = sim.meter.stats.wait.summary();
+    let wait_histogram = sim.meter.stats.wait.buckets();
+    let latency_ms = sim.meter.stats.latency.summary();
+    let st = &sim.meter.stats;
     let c = st.counters;
     let s = &sim.scenario;
     let databases: Vec<DatabaseReport> = (0..sim.dbs.items.len())
@@ -74,7 +74,7 @@ pub(crate) fn build(sim: &mut Engine) -> Report {
     );
     let acquire = Acquire {
         attempts: t.attempts,
-        served: sim.stats.wait.len(),
+        served: sim.meter.stats.wait.len(),
         p_wait: ratio(t.waited, t.attempts),
         timeout_fraction: ratio(c.timeouts, t.attempts),
         wait_ms,
@@ -86,7 +86,7 @@ pub(crate) fn build(sim: &mut Engine) -> Report {
         peak_waiting: c.peak_waiting,
     };
     let throughput_per_s = t.completions as f64 / s.duration_s;
-    let services = if sim.multi {
+    let services = if sim.meter.per_service {
         (0..s.services.len()).map(|i| service(sim, i)).collect()
     } else {
         vec![ServiceReport {
@@ -100,7 +100,7 @@ pub(crate) fn build(sim: &mut Engine) -> Report {
             breaker_open_s: breaker_open_s(sim, 0),
         }]
     };
-    timeline.series.db_connections_by_database = sim.stats.db_series();
+    timeline.series.db_connections_by_database = sim.meter.stats.db_series();
     timeline.events = markers(sim);
     let incidents = crate::measure::incidents::incidents(s, &timeline, |i| sim.event_end(i));
     Report {
@@ -122,7 +122,7 @@ pub(crate) fn build(sim: &mut Engine) -> Report {
 }
 
 fn database(sim: &Engine, db: usize) -> DatabaseReport {
-    let w = sim.stats.db_window(db);
+    let w = sim.meter.stats.db_window(db);
     let cfg = &sim.dbs.items[db].cfg;
     DatabaseReport {
         name: Scenario::database_name(db as u32),
@@ -141,9 +141,9 @@ fn database(sim: &Engine, db: usize) -> DatabaseReport {
 }
 
 fn service(sim: &Engine, i: usize) -> ServiceReport {
-    let st = &sim.stats.svcs[i];
+    let st = &sim.meter.stats.svcs[i];
     let [arrived, attempts, waited, completions] = st.window_tally();
-    let m = st.means(sim.stats.warmup, sim.stats.end);
+    let m = st.means(sim.meter.stats.warmup, sim.meter.stats.end);
     let wait = &st.wait;
     ServiceReport {
         name: sim.scenario.services[i].name.clone(),

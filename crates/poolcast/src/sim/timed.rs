@@ -152,7 +152,7 @@ impl Engine {
         if let Some(cpu) = self.dbs[db].cpu.as_mut() {
             cpu.set_cores(self.now, cores);
             let busy = cpu.busy_cores();
-            let st = &mut self.stats.dbs[db as usize];
+            let st = &mut self.meter.stats.dbs[db as usize];
             st.busy_cores.set(self.now, busy);
             st.cores.set(self.now, cores.map_or(0, u64::from));
             self.ps_dirty |= 1 << db;
@@ -189,7 +189,7 @@ impl Engine {
         let first = self.add_pools(svc as u16, &mut st);
         st.insts.push(Instance { first, live: true });
         self.svcs[svc as usize] = st;
-        self.levels.instances.add(self.now, 1);
+        self.meter.levels.instances.add(self.now, 1);
         let per = self.cfgs[svc].pools_per_instance * (1 + self.replicas);
         for p in first..first + per {
             self.replenish::<false>(p);
@@ -204,9 +204,9 @@ impl Engine {
         st.insts[inst as usize].live = false;
         let per = self.cfgs[svc].pools_per_instance * (1 + self.replicas);
         st.live.retain(|&p| p < first || p >= first + per);
-        self.levels.instances.add(self.now, -1);
+        self.meter.levels.instances.add(self.now, -1);
         for p in first..first + per {
-            self.pools[p].draining = true;
+            self.store.pools[p].draining = true;
             for conn in self.take_idle(p) {
                 self.close::<false>(conn);
             }
@@ -217,22 +217,15 @@ impl Engine {
     /// A draining pool whose last connection closed leaves the capacity
     /// totals (until then its lent connections still count as busy).
     pub(crate) fn retire_if_drained(&mut self, p: u32) {
-        let pool = &self.pools[p];
+        let pool = &self.store.pools[p];
         if !pool.draining || pool.retired || pool.total > 0 || pool.waiting > 0 {
             return;
         }
         let (svc, primary) = (usize::from(pool.svc), pool.primary);
-        self.pools[p].retired = true;
-        let max_size = i64::from(self.cfgs[svc].max_size);
-        self.levels.capacity.add(self.now, -max_size);
-        if primary {
-            self.levels.primary_pools.add(self.now, -1);
-        }
-        if self.multi {
-            let s = &mut self.stats.svcs[svc];
-            s.capacity.add(self.now, -max_size);
-            s.primary_pools.add(self.now, -i64::from(primary));
-        }
+        self.store.pools[p].retired = true;
+        let max_size = self.cfgs[svc].max_size;
+        self.meter
+            .pool_removed(svc as u16, max_size, primary, self.now);
     }
 
     /// Takes `target` down (`down`) or brings it back up.
@@ -255,8 +248,8 @@ impl Engine {
         }
         // Pools notice at once: those with waiters or below min_idle try
         // to open again (and fail while the target is down).
-        for p in 0..self.pools.items.len() as u32 {
-            let pool = &self.pools[p];
+        for p in 0..self.store.pools.items.len() as u32 {
+            let pool = &self.store.pools[p];
             if !pool.gone && !pool.draining && pool.frozen_at.is_none() {
                 self.capacity_freed::<false>(p);
             }
@@ -271,8 +264,8 @@ impl Engine {
     /// Every connection to database `db` vanishes: direct ones, the proxy's
     /// server connections, orphans.
     fn break_database(&mut self, db: u32) {
-        for conn in 0..self.conns.items.len() as u32 {
-            let c = self.conns[conn];
+        for conn in 0..self.store.conns.items.len() as u32 {
+            let c = self.store.conns[conn];
             if c.state != ConnState::Closed && !c.proxied && u32::from(c.db) == db {
                 self.vanish(conn);
             }
@@ -298,8 +291,8 @@ impl Engine {
     /// The proxy restarts: every client connection to it vanishes, and its
     /// server connections close.
     fn break_proxy(&mut self) {
-        for conn in 0..self.conns.items.len() as u32 {
-            let c = self.conns[conn];
+        for conn in 0..self.store.conns.items.len() as u32 {
+            let c = self.store.conns[conn];
             if c.state != ConnState::Closed && c.proxied {
                 self.vanish(conn);
             }
@@ -319,7 +312,7 @@ impl Engine {
     /// it fails `connection_lost` and the client is closed; an idle
     /// session client just loses its server.
     fn server_lost(&mut self, conn: u32) {
-        let c = self.conns[conn];
+        let c = self.store.conns[conn];
         match c.state {
             ConnState::Lent => {
                 let id = c.req;
@@ -335,11 +328,11 @@ impl Engine {
 
     /// Connection `conn` breaks where it stands.
     fn vanish(&mut self, conn: u32) {
-        let c = self.conns[conn];
+        let c = self.store.conns[conn];
         match c.state {
             ConnState::Idle => {
-                self.pools[c.pool].idle.retain(|&x| x != conn);
-                self.levels.idle.add(self.now, -1);
+                self.store.pools[c.pool].idle.retain(|&x| x != conn);
+                self.meter.levels.idle.add(self.now, -1);
                 self.close::<false>(conn);
             }
             ConnState::Lent => {
@@ -357,9 +350,9 @@ impl Engine {
                     if c.proxied {
                         self.proxy_uncount_client();
                     } else {
-                        self.stats.db_conns(c.db, -1);
+                        self.meter.stats.db_conns(c.db, -1);
                     }
-                    self.conns[conn].doomed = true;
+                    self.store.conns[conn].doomed = true;
                 }
             }
             ConnState::Orphan => {
