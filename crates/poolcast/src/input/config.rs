@@ -38,15 +38,43 @@ pub(crate) struct SvcCfg {
     pub serverless: Option<FnCfg>,
     pub closed: Option<ClosedCfg>,
     pub retry: Option<RetryCfg>,
-    /// [`SPECIAL_RETRY`] and [`SPECIAL_SERVERLESS`]: what a new request of
-    /// this service must look at beyond the plain path.
-    pub special: u8,
+    /// What a new request of this service must look at beyond the plain
+    /// path.
+    pub start_checks: StartChecks,
 }
 
-/// The service has a retry policy or a breaker.
-pub(crate) const SPECIAL_RETRY: u8 = 1;
-/// The service is serverless.
-pub(crate) const SPECIAL_SERVERLESS: u8 = 2;
+/// What a new request of a service must look at beyond the plain path: its
+/// retry policy or breaker, its serverless function. One byte, so that the
+/// common "nothing" is one comparison on the request path.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StartChecks(u8);
+
+impl StartChecks {
+    const RETRY: u8 = 1;
+    const SERVERLESS: u8 = 2;
+
+    pub fn new(retry: bool, serverless: bool) -> StartChecks {
+        StartChecks((u8::from(retry) * Self::RETRY) | (u8::from(serverless) * Self::SERVERLESS))
+    }
+
+    /// Anything at all.
+    #[inline(always)]
+    pub fn any(self) -> bool {
+        self.0 != 0
+    }
+
+    /// The service has a retry policy or a breaker.
+    #[inline(always)]
+    pub fn retry(self) -> bool {
+        self.0 & Self::RETRY != 0
+    }
+
+    /// The service is serverless.
+    #[inline(always)]
+    pub fn serverless(self) -> bool {
+        self.0 & Self::SERVERLESS != 0
+    }
+}
 
 /// A serverless service's function instances.
 #[derive(Debug)]
@@ -194,12 +222,7 @@ impl SvcCfg {
             proxied: svc.route == Route::Proxy,
             instances: svc.instances,
             pools_per_instance: svc.pools_per_instance,
-            special: if retry.is_some() { SPECIAL_RETRY } else { 0 }
-                | if serverless.is_some() {
-                    SPECIAL_SERVERLESS
-                } else {
-                    0
-                },
+            start_checks: StartChecks::new(retry.is_some(), serverless.is_some()),
             serverless,
             closed,
             retry,

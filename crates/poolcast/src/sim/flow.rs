@@ -18,35 +18,13 @@ impl Engine {
         user: u32,
         func: u32,
     ) -> u32 {
-        let epoch = self
-            .store
-            .reqs
-            .next_free()
-            .map_or(0, |i| self.store.reqs[i].epoch);
         let cfg = &self.cfgs[svc];
-        let hooks =
-            !P && ((user & func) != NONE || cfg.special & crate::input::config::SPECIAL_RETRY != 0);
-        let to_start = cfg.queries;
-        let id = self.store.reqs.insert(Req {
-            epoch,
-            pool,
-            home: pool,
-            arrival: self.now,
-            acquire_start: self.now,
-            to_start,
-            running: 0,
-            queued: 0,
-            skip: 0,
-            opening: 0,
-            state: ReqState::Active,
-            measured,
-            retry_armed: false,
-            svc: svc as u16,
-            attempt: 0,
-            reached_pool: false,
+        let follow_up = !P && ((user & func) != NONE || cfg.start_checks.retry());
+        let id = self.store.insert_req(Req {
             user,
             func,
-            hooks,
+            follow_up,
+            ..Req::new(svc as u16, pool, self.now, cfg.queries, measured)
         });
         if !P && self.replicas > 0 {
             self.grow_waits(id);
@@ -223,10 +201,10 @@ impl Engine {
             let i = self.wait_index(id, pool);
             self.store.waits[i].1 > 0
         } else {
-            self.store.reqs[id].skip > 0
+            self.store.reqs[id].stale_waits > 0
         };
         if marked {
-            self.store.reqs[id].skip -= 1;
+            self.store.reqs[id].stale_waits -= 1;
             if self.replicas > 0 {
                 let i = self.wait_index(id, pool);
                 self.store.waits[i].1 -= 1;
@@ -331,10 +309,10 @@ impl Engine {
         r.epoch != w.epoch || r.state == ReqState::Failed || r.state == ReqState::Free
     }
 
-    /// Takes one "skip" of `id` in `pool`, if it has one.
+    /// Takes one stale waiter entry of `id` in `pool`, if it has one.
     #[inline(always)]
-    fn take_skip<const P: bool>(&mut self, id: u32, pool: u32) -> bool {
-        if self.store.reqs[id].skip == 0 {
+    fn take_stale_wait<const P: bool>(&mut self, id: u32, pool: u32) -> bool {
+        if self.store.reqs[id].stale_waits == 0 {
             return false;
         }
         if !P && self.replicas > 0 {
@@ -344,7 +322,7 @@ impl Engine {
             }
             self.store.waits[i].1 -= 1;
         }
-        self.store.reqs[id].skip -= 1;
+        self.store.reqs[id].stale_waits -= 1;
         true
     }
 
@@ -352,7 +330,7 @@ impl Engine {
     #[inline(always)]
     fn drop_stale_head<const P: bool>(&mut self, pool: u32) -> Option<Waiter> {
         while let Some(w) = self.store.pools[pool].waiters.front().copied() {
-            if self.dead(&w) || self.take_skip::<P>(w.req, pool) {
+            if self.dead(&w) || self.take_stale_wait::<P>(w.req, pool) {
                 self.store.pools[pool].waiters.pop_front();
             } else {
                 return Some(w);
@@ -446,7 +424,7 @@ impl Engine {
         if self.open::<false>(pool, id, start).is_ok() {
             // One of its waiter entries is now served by this open instead.
             self.note_queued::<false>(id, pool, -1);
-            self.store.reqs[id].skip += 1;
+            self.store.reqs[id].stale_waits += 1;
             if self.replicas > 0 {
                 let i = self.wait_index(id, pool);
                 self.store.waits[i].1 += 1;
@@ -702,7 +680,7 @@ impl Engine {
         debug_assert!(r.state == ReqState::Active);
         self.meter
             .completed::<P>(r.svc, r.arrival, r.measured, self.now);
-        if !P && r.hooks {
+        if !P && r.follow_up {
             self.attempt_succeeded(id);
             self.resolved(id);
         }
@@ -718,7 +696,7 @@ impl Engine {
         r.state = ReqState::Failed;
         let (queued, pool, home) = (r.queued, r.pool, r.home);
         r.queued = 0;
-        r.skip = 0;
+        r.stale_waits = 0;
         if queued > 0 {
             if self.replicas == 0 {
                 self.dec_waiting::<false>(pool, queued);

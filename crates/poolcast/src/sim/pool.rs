@@ -150,7 +150,7 @@ pub struct Req {
     /// Its live waiter entries.
     pub queued: u32,
     /// Waiter entries to drop (served by a retried open instead).
-    pub skip: u32,
+    pub stale_waits: u32,
     /// The home primary pool (arrivals land here; reads use its siblings).
     pub home: u32,
     /// The service.
@@ -165,7 +165,7 @@ pub struct Req {
     pub func: u32,
     /// Its resolution matters beyond the counters (a user, a function, a
     /// retry policy or breaker).
-    pub hooks: bool,
+    pub follow_up: bool,
     /// Connections being opened for it.
     pub opening: u32,
     /// Outcome so far.
@@ -174,6 +174,47 @@ pub struct Req {
     pub measured: bool,
     /// A `Retry` event is pending.
     pub retry_armed: bool,
+}
+
+impl Req {
+    /// The first attempt of a request of `svc` that arrives `now` at its
+    /// home primary pool `home`, with `queries` queries to run; from no
+    /// user or function, and nothing to follow up (set those fields on the
+    /// result where they apply).
+    #[inline(always)]
+    pub fn new(svc: u16, home: u32, now: Time, queries: u32, measured: bool) -> Req {
+        Req {
+            epoch: 0,
+            pool: home,
+            arrival: now,
+            acquire_start: now,
+            to_start: queries,
+            running: 0,
+            queued: 0,
+            stale_waits: 0,
+            home,
+            svc,
+            attempt: 0,
+            reached_pool: false,
+            user: NONE,
+            func: NONE,
+            follow_up: false,
+            opening: 0,
+            state: ReqState::Active,
+            measured,
+            retry_armed: false,
+        }
+    }
+}
+
+impl Store {
+    /// Puts `req` in a slot and returns it. The slot's generation carries
+    /// on, so references to the slot's earlier request stay stale.
+    #[inline(always)]
+    pub fn insert_req(&mut self, req: Req) -> u32 {
+        let epoch = self.reqs.next_free().map_or(0, |i| self.reqs[i].epoch);
+        self.reqs.insert(Req { epoch, ..req })
+    }
 }
 
 /// The engine's pools, connections and requests, in reused slots.

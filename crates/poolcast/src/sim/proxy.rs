@@ -104,14 +104,12 @@ impl ProxyState {
     }
 }
 
-/// The proxy state, borrowed through its field only, so the engine's other
-/// fields stay usable beside it.
-macro_rules! px {
-    ($sim:expr) => {
-        $sim.proxy
-            .as_deref_mut()
-            .expect("only a scenario with a proxy routes through it")
-    };
+/// The proxy state, borrowed through its field only (`&mut self.proxy`), so
+/// the engine's other fields stay usable beside it.
+fn proxy_state(proxy: &mut Option<Box<ProxyState>>) -> &mut ProxyState {
+    proxy
+        .as_deref_mut()
+        .expect("only a scenario with a proxy routes through it")
 }
 
 impl Engine {
@@ -119,7 +117,7 @@ impl Engine {
     /// doomed (the proxy is down), or refused past `max_client_conn`.
     pub(crate) fn proxy_open_client(&mut self) -> Result<(Time, bool), Cause> {
         let in_window = self.meter.stats.in_window(self.now);
-        let px = px!(self);
+        let px = proxy_state(&mut self.proxy);
         if px.down {
             return Ok((px.cfg.client_connect, true));
         }
@@ -137,7 +135,7 @@ impl Engine {
     /// A client connection closed: a server it held goes back.
     pub(crate) fn proxy_client_closed(&mut self, conn: u32) {
         let server = self.store.conns[conn].server;
-        px!(self).clients -= 1;
+        proxy_state(&mut self.proxy).clients -= 1;
         if server != NONE {
             self.unbind(conn);
             self.give_server(server);
@@ -152,7 +150,7 @@ impl Engine {
         );
         let in_window = self.meter.stats.in_window(self.now);
         let now = self.now;
-        let px = px!(self);
+        let px = proxy_state(&mut self.proxy);
         if in_window {
             px.attempts += 1;
         }
@@ -181,7 +179,7 @@ impl Engine {
 
     fn bind(&mut self, conn: u32, server: u32) {
         self.store.conns[conn].server = server;
-        let s = &mut px!(self).servers[server];
+        let s = &mut proxy_state(&mut self.proxy).servers[server];
         s.client = conn;
         s.state = ConnState::Lent;
     }
@@ -194,18 +192,18 @@ impl Engine {
 
     /// A client connect in progress no longer counts (the proxy went down).
     pub(crate) fn proxy_uncount_client(&mut self) {
-        px!(self).clients -= 1;
+        proxy_state(&mut self.proxy).clients -= 1;
     }
 
     fn unbind(&mut self, conn: u32) {
         let server = std::mem::replace(&mut self.store.conns[conn].server, NONE);
-        px!(self).servers[server].client = NONE;
+        proxy_state(&mut self.proxy).servers[server].client = NONE;
     }
 
     /// The request holding client `conn` is done with it: outside session
     /// mode its server connection goes back.
     pub(crate) fn proxy_release_after_transaction(&mut self, conn: u32) {
-        if px!(self).cfg.mode == PoolMode::Session {
+        if proxy_state(&mut self.proxy).cfg.mode == PoolMode::Session {
             return;
         }
         let server = self.store.conns[conn].server;
@@ -227,7 +225,7 @@ impl Engine {
             self.store.conns[conn].qseq,
         );
         let now = self.now;
-        let sp = &mut px!(self).pools[db];
+        let sp = &mut proxy_state(&mut self.proxy).pools[db];
         let mine = |w: &ProxyWaiter| w.conn == conn && w.seq == seq;
         if sp.waiters.iter().any(mine) {
             sp.waiters.retain(|w| !mine(w));
@@ -240,7 +238,7 @@ impl Engine {
     /// (or closed past its lifetime).
     fn give_server(&mut self, server: u32) {
         let (now, warmup) = (self.now, self.meter.stats.warmup);
-        let px = px!(self);
+        let px = proxy_state(&mut self.proxy);
         let s = px.servers[server];
         let db = usize::from(s.db);
         if px.cfg.lifetime.is_some_and(|l| now - s.created >= l) {
@@ -248,7 +246,7 @@ impl Engine {
             return;
         }
         loop {
-            let px = px!(self);
+            let px = proxy_state(&mut self.proxy);
             let Some(w) = px.pools[db].waiters.pop_front() else {
                 break;
             };
@@ -267,7 +265,7 @@ impl Engine {
             self.run_query_general(w.conn);
             return;
         }
-        let px = px!(self);
+        let px = proxy_state(&mut self.proxy);
         px.pools[db].idle.push_back(server);
         let s = &mut px.servers[server];
         s.state = ConnState::Idle;
@@ -281,7 +279,7 @@ impl Engine {
     }
 
     fn close_server(&mut self, server: u32) {
-        let px = px!(self);
+        let px = proxy_state(&mut self.proxy);
         let s = px.servers[server];
         let db = s.db;
         let sp = &mut px.pools[usize::from(db)];
@@ -303,7 +301,7 @@ impl Engine {
         let now = self.now;
         let d = &self.dbs[db];
         let (down, limit, connect) = (d.down, d.cfg.limit, d.cfg.connect_ns);
-        let px = px!(self);
+        let px = proxy_state(&mut self.proxy);
         let cfg = px.cfg;
         let sp = &mut px.pools[db as usize];
         // After a failed login PgBouncer waits server_login_retry before the
@@ -353,7 +351,7 @@ impl Engine {
     }
 
     pub(crate) fn on_server_connect_done(&mut self, sconn: u32) {
-        let px = px!(self);
+        let px = proxy_state(&mut self.proxy);
         let s = px.servers[sconn];
         if s.state != ConnState::Opening {
             return;
@@ -364,14 +362,14 @@ impl Engine {
     }
 
     pub(crate) fn on_server_login_retry(&mut self, db: u32) {
-        px!(self).pools[db as usize].login_armed = false;
+        proxy_state(&mut self.proxy).pools[db as usize].login_armed = false;
         self.proxy_try_open(db);
     }
 
     /// Arms the check of the head waiter's query wait timeout and reserve.
     fn arm_proxy_check(&mut self, db: u32) {
         let now = self.now;
-        let px = px!(self);
+        let px = proxy_state(&mut self.proxy);
         let cfg = px.cfg;
         let sp = &mut px.pools[db as usize];
         if sp.check_armed {
@@ -394,10 +392,10 @@ impl Engine {
     }
 
     pub(crate) fn on_proxy_wait_check(&mut self, db: u32) {
-        px!(self).pools[db as usize].check_armed = false;
-        let limit = px!(self).cfg.query_wait_timeout;
+        proxy_state(&mut self.proxy).pools[db as usize].check_armed = false;
+        let limit = proxy_state(&mut self.proxy).cfg.query_wait_timeout;
         loop {
-            let px = px!(self);
+            let px = proxy_state(&mut self.proxy);
             let Some(w) = px.pools[db as usize].waiters.front().copied() else {
                 break;
             };
@@ -433,7 +431,7 @@ impl Engine {
     }
 
     fn arm_server_reap(&mut self, db: u32) {
-        let px = px!(self);
+        let px = proxy_state(&mut self.proxy);
         let cfg = px.cfg;
         let sp = &px.pools[db as usize];
         if sp.reap_armed {
@@ -460,12 +458,12 @@ impl Engine {
 
     pub(crate) fn on_server_reap(&mut self, db: u32) {
         let now = self.now;
-        let px = px!(self);
+        let px = proxy_state(&mut self.proxy);
         px.pools[db as usize].reap_armed = false;
         let cfg = px.cfg;
         let idle: Vec<u32> = px.pools[db as usize].idle.iter().copied().collect();
         for s in idle {
-            let px = px!(self);
+            let px = proxy_state(&mut self.proxy);
             let sc = px.servers[s];
             let sp = &px.pools[db as usize];
             let old = cfg.lifetime.is_some_and(|l| now - sc.created >= l);

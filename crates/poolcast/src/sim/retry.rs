@@ -53,7 +53,7 @@ impl Engine {
     fn final_failure(&mut self, id: u32, cause: Cause) {
         let r = self.store.reqs[id];
         self.meter.failed(r.svc, cause, r.measured);
-        if r.hooks {
+        if r.follow_up {
             self.resolved(id);
         }
     }
@@ -109,39 +109,27 @@ impl Engine {
         let k = u32::from(r.attempt) + 1;
         let sleep = self.backoff(svc, k, self.rare(id).sleep_ns as f64);
         let sleep_ns = crate::input::dist::to_ns(sleep);
-        let epoch = self
-            .store
-            .reqs
-            .next_free()
-            .map_or(0, |i| self.store.reqs[i].epoch);
-        let new = self.store.reqs.insert(Req {
-            epoch,
-            pool: r.home,
-            home: r.home,
+        let new = self.store.insert_req(Req {
             arrival: r.arrival,
-            acquire_start: self.now,
-            to_start: self.cfgs[svc].queries,
-            running: 0,
-            queued: 0,
-            skip: 0,
-            opening: 0,
             state: ReqState::Backoff,
-            measured: r.measured,
-            retry_armed: false,
-            svc: r.svc,
             attempt: r.attempt.saturating_add(1),
-            reached_pool: false,
             user: r.user,
             func: r.func,
-            hooks: r.hooks,
+            follow_up: r.follow_up,
+            ..Req::new(r.svc, r.home, self.now, self.cfgs[svc].queries, r.measured)
         });
         if self.replicas > 0 {
             self.grow_waits(new);
         }
         self.rare_mut(new).sleep_ns = sleep_ns;
         self.meter.retried(svc as u16, r.measured);
-        self.queue
-            .push(self.now + sleep_ns, Event::Attempt { req: new, epoch });
+        self.queue.push(
+            self.now + sleep_ns,
+            Event::Attempt {
+                req: new,
+                epoch: self.store.reqs[new].epoch,
+            },
+        );
     }
 
     /// A retry's backoff ended: its attempt starts from the acquisition.

@@ -6,10 +6,9 @@ use std::collections::VecDeque;
 
 use rand::RngExt;
 
-use crate::input::config::{SPECIAL_RETRY, SPECIAL_SERVERLESS};
 use crate::input::scenario::Cause;
 use crate::sim::engine::Engine;
-use crate::sim::pool::{NONE, Req, ReqState, Slab};
+use crate::sim::pool::{NONE, Req, Slab};
 use crate::sim::queue::Time;
 
 /// One long-lived instance of a service.
@@ -83,8 +82,8 @@ impl Engine {
     pub(crate) fn start_request<const P: bool>(&mut self, svc: u32, user: u32) {
         let measured = self.meter.stats.in_window(self.now);
         self.meter.arrived::<P>(svc as u16, measured);
-        if !P && self.cfgs[svc].special != 0 {
-            self.start_special(svc, user, measured);
+        if !P && self.cfgs[svc].start_checks.any() {
+            self.start_checked(svc, user, measured);
             return;
         }
         let pool = self.pick_pool::<P>(svc, user);
@@ -94,16 +93,16 @@ impl Engine {
 
     /// A new request of a service with retries, a breaker, or functions.
     #[inline(never)]
-    fn start_special(&mut self, svc: u32, user: u32, measured: bool) {
-        let special = self.cfgs[svc].special;
-        if special & SPECIAL_RETRY != 0 {
+    fn start_checked(&mut self, svc: u32, user: u32, measured: bool) {
+        let checks = self.cfgs[svc].start_checks;
+        if checks.retry() {
             self.fill_budget(svc);
             if self.breaker_open(svc) {
                 self.reject(svc, user, measured, Cause::BreakerOpen);
                 return;
             }
         }
-        if special & SPECIAL_SERVERLESS != 0 {
+        if checks.serverless() {
             self.function_request(svc, user, measured);
             return;
         }
@@ -140,31 +139,10 @@ impl Engine {
     /// A request refused before it reached a pool (breaker open, throttled):
     /// it fails at once.
     pub(crate) fn reject(&mut self, svc: u32, user: u32, measured: bool, cause: Cause) {
-        let epoch = self
-            .store
-            .reqs
-            .next_free()
-            .map_or(0, |i| self.store.reqs[i].epoch);
-        let id = self.store.reqs.insert(Req {
-            epoch,
-            pool: NONE,
-            home: NONE,
-            arrival: self.now,
-            acquire_start: self.now,
-            to_start: 0,
-            running: 0,
-            queued: 0,
-            skip: 0,
-            opening: 0,
-            state: ReqState::Active,
-            measured,
-            retry_armed: false,
-            svc: svc as u16,
-            attempt: 0,
-            reached_pool: false,
+        let id = self.store.insert_req(Req {
             user,
-            func: NONE,
-            hooks: user != NONE || self.cfgs[svc].special & SPECIAL_RETRY != 0,
+            follow_up: user != NONE || self.cfgs[svc].start_checks.retry(),
+            ..Req::new(svc as u16, NONE, self.now, 0, measured)
         });
         if self.replicas > 0 {
             self.grow_waits(id);
