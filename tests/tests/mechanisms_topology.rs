@@ -1,7 +1,7 @@
 //! One focused test per version-2 field: each shows the field changes what
 //! the simulation does, in the direction MODEL.md §6 says. (Retries, events
 //! and the measured distributions have their own tests in `incidents.rs`
-//! and `oracle_v2.rs`.)
+//! and `oracle_topology.rs`.)
 
 use poolcast::Report;
 use poolcast_tests::run;
