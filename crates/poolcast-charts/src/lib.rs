@@ -138,6 +138,16 @@ impl Chart {
     }
 }
 
+/// Readies `root` for a picture (the font registered, the area cleared to
+/// white); whether it is large enough to draw on.
+fn blank<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+) -> Result<bool, DrawingAreaErrorKind<DB::ErrorType>> {
+    register_font();
+    root.fill(&WHITE)?;
+    Ok(common::big_enough(root))
+}
+
 /// Draws `chart` of `report` on `root` (cleared to white first).
 pub fn draw<DB: DrawingBackend>(
     chart: Chart,
@@ -154,9 +164,7 @@ pub fn draw_compare<DB: DrawingBackend>(
     b: &Report,
     a: Option<&Report>,
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-    register_font();
-    root.fill(&WHITE)?;
-    if !common::big_enough(root) {
+    if !blank(root)? {
         return Ok(());
     }
     match chart {
@@ -178,9 +186,7 @@ pub fn draw_topology<DB: DrawingBackend>(
     s: &Scenario,
     report: Option<&Report>,
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-    register_font();
-    root.fill(&WHITE)?;
-    if !common::big_enough(root) {
+    if !blank(root)? {
         return Ok(());
     }
     topology::draw(root, s, report)
@@ -193,9 +199,7 @@ pub fn draw_sweep<DB: DrawingBackend>(
     sweep: &Sweep,
     base: &Scenario,
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-    register_font();
-    root.fill(&WHITE)?;
-    if !common::big_enough(root) {
+    if !blank(root)? {
         return Ok(());
     }
     sweep::draw(root, sweep, base)
