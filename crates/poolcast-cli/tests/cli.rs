@@ -609,6 +609,13 @@ fn a_one_field_sweep_keeps_its_shape_when_sharded() {
     );
 }
 
+/// Runs `poolcast chart - --out dir flags...` with `stdin` as the scenario.
+fn chart(dir: &std::path::Path, flags: &[&str], stdin: &str) -> Output {
+    let mut args = vec!["chart", "-", "--out", dir.to_str().unwrap()];
+    args.extend_from_slice(flags);
+    poolcast(&args, stdin)
+}
+
 /// Every chart and the topology in `dir`, each a valid SVG document.
 fn svgs_in(dir: &std::path::Path) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = std::fs::read_dir(dir)
@@ -646,7 +653,7 @@ fn valid_svg(name: &str, svg: &str) {
 fn chart_writes_every_chart_and_the_topology_as_svg() {
     let dir = std::env::temp_dir().join(format!("poolcast-chart-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    let out = poolcast(&["chart", "-", "--out", dir.to_str().unwrap()], MM10);
+    let out = chart(&dir, &[], MM10);
     assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
     let files = svgs_in(&dir);
     let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
@@ -692,12 +699,9 @@ fn chart_compare_draws_a_under_b_and_png_when_asked() {
         ),
     )
     .unwrap();
-    let out = poolcast(
+    let out = chart(
+        &dir,
         &[
-            "chart",
-            "-",
-            "--out",
-            dir.to_str().unwrap(),
             "--compare",
             a.to_str().unwrap(),
             "--png",
@@ -728,34 +732,11 @@ fn chart_compare_draws_a_under_b_and_png_when_asked() {
 #[test]
 fn chart_refuses_bad_input_by_name() {
     let dir = std::env::temp_dir().join(format!("poolcast-bad-{}", std::process::id()));
-    let bad = poolcast(
-        &["chart", "-", "--out", dir.to_str().unwrap()],
-        r#"{"pool": {"max_size": 0}}"#,
-    );
+    let bad = chart(&dir, &[], r#"{"pool": {"max_size": 0}}"#);
     assert_invalid(&bad, "pool.max_size");
-    let small = poolcast(
-        &[
-            "chart",
-            "-",
-            "--out",
-            dir.to_str().unwrap(),
-            "--width",
-            "10",
-        ],
-        MM10,
-    );
+    let small = chart(&dir, &["--width", "10"], MM10);
     assert_invalid(&small, "--width");
-    let missing = poolcast(
-        &[
-            "chart",
-            "-",
-            "--out",
-            dir.to_str().unwrap(),
-            "--compare",
-            "/nonexistent.json",
-        ],
-        MM10,
-    );
+    let missing = chart(&dir, &["--compare", "/nonexistent.json"], MM10);
     assert_invalid(&missing, "/nonexistent.json");
     assert!(!dir.exists(), "nothing written for refused input");
 }
