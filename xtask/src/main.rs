@@ -71,8 +71,14 @@ fn root() -> PathBuf {
 
 /// Runs a command in the workspace root, inheriting output.
 fn run(program: &str, args: &[&str]) -> Result<(), String> {
+    run_command(Command::new(program), program, args)
+}
+
+/// Runs `command` (`program` with `args`, set up as the caller needs) in
+/// the workspace root, inheriting output; an error names the command.
+fn run_command(mut command: Command, program: &str, args: &[&str]) -> Result<(), String> {
     eprintln!("xtask: $ {program} {}", args.join(" "));
-    let status = Command::new(program)
+    let status = command
         .args(args)
         .current_dir(root())
         .status()
@@ -310,18 +316,9 @@ fn serve(args: &[String]) -> Result<(), String> {
 
 /// Runs Trunk with the npm-installed wasm-opt on PATH.
 fn trunk(args: &[&str]) -> Result<(), String> {
-    eprintln!("xtask: $ trunk {}", args.join(" "));
-    let status = Command::new("trunk")
-        .args(args)
-        .env("PATH", tool_path())
-        .current_dir(root())
-        .status()
-        .map_err(|e| format!("cannot start trunk: {e}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("trunk {} failed ({status})", args.join(" ")))
-    }
+    let mut command = Command::new("trunk");
+    command.env("PATH", tool_path());
+    run_command(command, "trunk", args)
 }
 
 /// Test counts gathered from the runners' closing lines.

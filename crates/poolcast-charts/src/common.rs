@@ -3,6 +3,7 @@
 
 use std::ops::Range;
 
+use plotters::chart::DualCoordChartContext;
 use plotters::coord::Shift;
 use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::coord::types::RangedCoordf64;
@@ -17,6 +18,14 @@ pub type DrawResult<T, DB> = Result<T, DrawingAreaErrorKind<<DB as DrawingBacken
 
 /// A chart whose axes are both plain numbers.
 pub type Chart2d<'a, DB> = ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// A chart of plain numbers with a second y axis on the right.
+pub type DualChart<'a, DB> = DualCoordChartContext<
+    'a,
+    DB,
+    Cartesian2d<RangedCoordf64, RangedCoordf64>,
+    Cartesian2d<RangedCoordf64, RangedCoordf64>,
+>;
 
 /// The one font family; natively it is DejaVu Sans, registered in `lib.rs`.
 pub const FONT: &str = "sans-serif";
@@ -300,6 +309,23 @@ pub fn frame<'a, DB: DrawingBackend, X: AsRangedCoord, Y: AsRangedCoord>(
         builder.margin_right(8 + RIGHT_AREA_PX);
     }
     builder.build_cartesian_2d(x, y)
+}
+
+/// The right-hand y axis of `chart`, described by `y_desc` (which carries
+/// the unit), its tick labels in `labels`.
+pub fn secondary_axis<DB: DrawingBackend>(
+    chart: &mut DualChart<'_, DB>,
+    y_desc: &str,
+    labels: TextStyle<'static>,
+) -> DrawResult<(), DB> {
+    chart
+        .configure_secondary_axes()
+        .y_desc(y_desc)
+        .y_labels(6)
+        .y_label_formatter(&|v| fmt_num(*v))
+        .axis_desc_style((FONT, DESC_SIZE))
+        .label_style(labels)
+        .draw()
 }
 
 /// Axes with their descriptions (which carry the units) and light grid.

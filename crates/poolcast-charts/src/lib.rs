@@ -138,6 +138,20 @@ impl Chart {
     }
 }
 
+/// Readies `root` for a picture (the font registered, the area cleared to
+/// white), then draws it with `paint` if the area is large enough.
+fn on_blank<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    paint: impl FnOnce() -> Result<(), DrawingAreaErrorKind<DB::ErrorType>>,
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    register_font();
+    root.fill(&WHITE)?;
+    if !common::big_enough(root) {
+        return Ok(());
+    }
+    paint()
+}
+
 /// Draws `chart` of `report` on `root` (cleared to white first).
 pub fn draw<DB: DrawingBackend>(
     chart: Chart,
@@ -154,12 +168,7 @@ pub fn draw_compare<DB: DrawingBackend>(
     b: &Report,
     a: Option<&Report>,
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-    register_font();
-    root.fill(&WHITE)?;
-    if !common::big_enough(root) {
-        return Ok(());
-    }
-    match chart {
+    on_blank(root, || match chart {
         Chart::Events => events::draw(root, b),
         Chart::WaitDistribution => wait::draw(root, b, a),
         Chart::Connections => timeline::connections(root, b, a),
@@ -169,7 +178,7 @@ pub fn draw_compare<DB: DrawingBackend>(
         Chart::Instances => timeline::instances(root, b, a),
         Chart::ProxyWaiting => timeline::proxy_waiting(root, b, a),
         Chart::P99Wait => timeline::p99_wait(root, b, a),
-    }
+    })
 }
 
 /// Draws the topology of `s`, annotated with `report` when given.
@@ -178,12 +187,7 @@ pub fn draw_topology<DB: DrawingBackend>(
     s: &Scenario,
     report: Option<&Report>,
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-    register_font();
-    root.fill(&WHITE)?;
-    if !common::big_enough(root) {
-        return Ok(());
-    }
-    topology::draw(root, s, report)
+    on_blank(root, || topology::draw(root, s, report))
 }
 
 /// Draws `sweep` of the scenario `base` on `root`; `base` places the
@@ -193,12 +197,7 @@ pub fn draw_sweep<DB: DrawingBackend>(
     sweep: &Sweep,
     base: &Scenario,
 ) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
-    register_font();
-    root.fill(&WHITE)?;
-    if !common::big_enough(root) {
-        return Ok(());
-    }
-    sweep::draw(root, sweep, base)
+    on_blank(root, || sweep::draw(root, sweep, base))
 }
 
 /// `chart` of `report` as an SVG document of `width` x `height` px.

@@ -12,8 +12,8 @@ use poolcast::scenario::Route;
 use poolcast::sweep::Sweep;
 
 use crate::common::{
-    DESC_SIZE, DrawResult, Entry, FONT, LABEL_SIZE, dashed, finite_max, fmt_num, frame, header,
-    mesh, message, y_range,
+    DrawResult, Entry, FONT, LABEL_SIZE, dashed, finite_max, fmt_num, frame, header, mesh, message,
+    secondary_axis, y_range,
 };
 use crate::palette;
 
@@ -147,14 +147,11 @@ pub fn draw<DB: DrawingBackend>(
     let mut chart = frame(root, true, x.clone(), y_range(p99_max, 1.0))?
         .set_secondary_coord(x.clone(), y_range(share_max, 1.0));
     mesh(&mut chart, &sweep.field, "p99 acquire wait (ms)")?;
-    chart
-        .configure_secondary_axes()
-        .y_desc("timeouts, failures (%)")
-        .y_labels(6)
-        .y_label_formatter(&|v| fmt_num(*v))
-        .axis_desc_style((FONT, DESC_SIZE))
-        .label_style((FONT, LABEL_SIZE))
-        .draw()?;
+    secondary_axis(
+        &mut chart,
+        "timeouts, failures (%)",
+        (FONT, LABEL_SIZE).into(),
+    )?;
     header(root, &chart, &caption, &entries)?;
     if points.is_empty() {
         return message(&*chart, "no points in this sweep");

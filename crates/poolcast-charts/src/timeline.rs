@@ -9,9 +9,11 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use poolcast::Report;
 use poolcast::scenario::Cause;
 
+use std::ops::Range;
+
 use crate::common::{
-    Chart2d, DESC_SIZE, DrawResult, Entry, FONT, LABEL_SIZE, TimeAxis, dashed, finite_max, fmt_num,
-    frame, message, note_font, y_range,
+    Chart2d, DrawResult, DualChart, Entry, FONT, LABEL_SIZE, TimeAxis, dashed, finite_max, fmt_num,
+    frame, message, note_font, secondary_axis, y_range,
 };
 use crate::palette;
 
@@ -63,6 +65,50 @@ fn pair<'a>(axis: &TimeAxis, a: Option<&'a Report>) -> Option<(&'a Report, TimeA
     a.map(|a| (a, axis.for_a(a)))
 }
 
+/// Sets up `which` time chart on `root`: its legend `entries` (with A's
+/// faint lines when comparing) and a y axis from 0 to a little over `max`.
+fn time_chart<'a, DB: DrawingBackend>(
+    root: &'a DrawingArea<DB, Shift>,
+    axis: &TimeAxis,
+    which: crate::Chart,
+    mut entries: Vec<Entry>,
+    a: Option<&Report>,
+    y_desc: &str,
+    max: f64,
+) -> DrawResult<Chart2d<'a, DB>, DB> {
+    if a.is_some() {
+        entries.push(faint_entry());
+    }
+    axis.chart(root, which.title(), &entries, y_desc, y_range(max, 1.0))
+}
+
+/// The right-hand y axis of a time chart: what it shows (with its unit),
+/// its range, and the colour of its labels (the colour of its series).
+struct RightAxis<'s> {
+    desc: &'s str,
+    y: Range<f64>,
+    color: RGBColor,
+}
+
+/// Sets up `which` time chart with a second y axis, `right`: legend
+/// `entries`, the left axis over `y` described by `y_desc`.
+fn dual_time_chart<'a, DB: DrawingBackend>(
+    root: &'a DrawingArea<DB, Shift>,
+    axis: &TimeAxis,
+    which: crate::Chart,
+    entries: &[Entry],
+    y_desc: &str,
+    y: Range<f64>,
+    right: RightAxis<'_>,
+) -> DrawResult<DualChart<'a, DB>, DB> {
+    let mut chart = frame(root, true, 0.0..axis.end_s, y.clone())?
+        .set_secondary_coord(0.0..axis.end_s, right.y);
+    let labels = (FONT, LABEL_SIZE).into_font().color(&right.color);
+    secondary_axis(&mut chart, right.desc, labels)?;
+    axis.decorate(root, &mut chart, which.title(), entries, y_desc, y)?;
+    Ok(chart)
+}
+
 /// Busy, idle and waiting over time.
 pub fn connections<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
@@ -75,20 +121,19 @@ pub fn connections<DB: DrawingBackend>(
         finite_max(s.busy.iter().chain(&s.idle).chain(&s.waiting).copied())
     };
     let max = all(report).max(a.map_or(0.0, all));
-    let mut entries = vec![
+    let entries = vec![
         Entry::solid("busy connections", palette::BUSY),
         Entry::solid("idle connections", palette::IDLE),
         Entry::solid("waiting requests", palette::WAITING),
     ];
-    if a.is_some() {
-        entries.push(faint_entry());
-    }
-    let mut chart = axis.chart(
+    let mut chart = time_chart(
         root,
-        crate::Chart::Connections.title(),
-        &entries,
+        &axis,
+        crate::Chart::Connections,
+        entries,
+        a,
         "connections / requests (mean)",
-        y_range(max, 1.0),
+        max,
     )?;
     if let Some((a, ax)) = pair(&axis, a) {
         let s = &a.timeline.series;
@@ -174,16 +219,15 @@ pub fn db_connections<DB: DrawingBackend>(
         ),
         palette::LIMIT,
     ));
-    if a.is_some() {
-        entries.push(faint_entry());
-    }
     // Headroom above the limit keeps its label inside the plot.
-    let mut chart = axis.chart(
+    let mut chart = time_chart(
         root,
-        crate::Chart::DbConnections.title(),
-        &entries,
+        &axis,
+        crate::Chart::DbConnections,
+        entries,
+        a,
         "connections",
-        y_range(max * 1.1, 1.0),
+        max * 1.1,
     )?;
     if let Some((a, ax)) = pair(&axis, a) {
         for (i, (_, v)) in db_lines(a).iter().enumerate() {
@@ -298,26 +342,19 @@ pub fn failures<DB: DrawingBackend>(
             RGBColor(0xC8, 0xC8, 0xC8),
         ));
     }
-    let y = y_range(max, 1.0);
     let arrivals_y = y_range(finite_max(arrivals.iter().copied()), 1.0);
-    let mut chart = frame(root, true, 0.0..axis.end_s, y.clone())?
-        .set_secondary_coord(0.0..axis.end_s, arrivals_y);
-    chart
-        .configure_secondary_axes()
-        .y_desc("arrivals per second (1/s)")
-        .y_labels(6)
-        .y_label_formatter(&|v| fmt_num(*v))
-        .axis_desc_style((FONT, DESC_SIZE))
-        .label_style((FONT, LABEL_SIZE).into_font().color(&palette::ARRIVALS))
-        .draw()?;
-    let title = crate::Chart::Failures.title();
-    axis.decorate(
+    let mut chart = dual_time_chart(
         root,
-        &mut chart,
-        title,
+        &axis,
+        crate::Chart::Failures,
         &entries,
         "failed requests per second (1/s)",
-        y,
+        y_range(max, 1.0),
+        RightAxis {
+            desc: "arrivals per second (1/s)",
+            y: arrivals_y,
+            color: palette::ARRIVALS,
+        },
     )?;
     let points = arrivals.iter().enumerate().map(|(i, v)| (axis.x(i), *v));
     chart.draw_secondary_series(LineSeries::new(
@@ -393,28 +430,18 @@ pub fn retries<DB: DrawingBackend>(
     if a.is_some() {
         entries.push(faint_entry());
     }
-    let y = y_range(max, 1.0);
-    let mut chart = frame(root, true, 0.0..axis.end_s, y.clone())?
-        .set_secondary_coord(0.0..axis.end_s, 0.0..amp_max * 1.1);
-    chart
-        .configure_secondary_axes()
-        .y_desc("attempts per arrival (x)")
-        .y_labels(6)
-        .y_label_formatter(&|v| fmt_num(*v))
-        .axis_desc_style((FONT, DESC_SIZE))
-        .label_style(
-            (FONT, LABEL_SIZE)
-                .into_font()
-                .color(&palette::AMPLIFICATION),
-        )
-        .draw()?;
-    axis.decorate(
+    let mut chart = dual_time_chart(
         root,
-        &mut chart,
-        crate::Chart::Retries.title(),
+        &axis,
+        crate::Chart::Retries,
         &entries,
         "retries per second (1/s)",
-        y,
+        y_range(max, 1.0),
+        RightAxis {
+            desc: "attempts per arrival (x)",
+            y: 0.0..amp_max * 1.1,
+            color: palette::AMPLIFICATION,
+        },
     )?;
     if let Some((v, ax)) = &a_retries {
         line(&mut chart, ax, v, palette::RETRIES, true)?;
@@ -456,17 +483,8 @@ impl Level {
         let values = (self.pick)(report);
         let max = finite_max(values.iter().copied())
             .max(a.map_or(0.0, |a| finite_max((self.pick)(a).iter().copied())));
-        let mut entries = vec![Entry::solid(label, self.color)];
-        if a.is_some() {
-            entries.push(faint_entry());
-        }
-        let mut chart = axis.chart(
-            root,
-            self.chart.title(),
-            &entries,
-            self.y_desc,
-            y_range(max, 1.0),
-        )?;
+        let entries = vec![Entry::solid(label, self.color)];
+        let mut chart = time_chart(root, &axis, self.chart, entries, a, self.y_desc, max)?;
         if let Some((a, ax)) = pair(&axis, a) {
             line(&mut chart, &ax, (self.pick)(a), self.color, true)?;
         }
@@ -531,15 +549,14 @@ pub fn p99_wait<DB: DrawingBackend>(
         let label = format!("p99 of the window: {} ms", fmt_num(overall));
         entries.push(Entry::dashed(label, palette::P99));
     }
-    if a.is_some() {
-        entries.push(faint_entry());
-    }
-    let mut chart = axis.chart(
+    let mut chart = time_chart(
         root,
-        crate::Chart::P99Wait.title(),
-        &entries,
+        &axis,
+        crate::Chart::P99Wait,
+        entries,
+        a,
         "p99 acquire wait (ms)",
-        y_range(max, 1.0),
+        max,
     )?;
     if let Some((a, ax)) = pair(&axis, a) {
         gapped(&mut chart, &ax, &a.timeline.series.p99_wait_ms, true)?;

@@ -51,24 +51,19 @@ pub fn run(args: &ChartArgs) -> Result<Vec<PathBuf>, String> {
         .map_err(|e| format!("cannot make {}: {e}", args.out.display()))?;
     let b = poolcast::Sim::new(&b).run_to_end();
     let a = a.map(|a| poolcast::Sim::new(&a).run_to_end());
-    let mut written = Vec::new();
+    let mut out = Out {
+        dir: &args.out,
+        png: args.png,
+        written: Vec::new(),
+    };
     for chart in Chart::ALL {
-        let stem = chart.file_stem();
         let svg = match &a {
             Some(a) => poolcast_charts::compare_svg(chart, &b, a, args.width, args.height),
             None => poolcast_charts::svg(chart, &b, args.width, args.height),
         };
-        write(
-            &args.out.join(format!("{stem}.svg")),
-            svg.as_bytes(),
-            &mut written,
-        )?;
-        if args.png {
-            let png = bitmap(args.width, args.height, |root| {
-                poolcast_charts::draw_compare(chart, root, &b, a.as_ref())
-            })?;
-            write(&args.out.join(format!("{stem}.png")), &png, &mut written)?;
-        }
+        out.picture(chart.file_stem(), &svg, (args.width, args.height), |root| {
+            poolcast_charts::draw_compare(chart, root, &b, a.as_ref())
+        })?;
     }
     let mut topologies = vec![("topology", &b)];
     if let Some(a) = &a {
@@ -77,26 +72,46 @@ pub fn run(args: &ChartArgs) -> Result<Vec<PathBuf>, String> {
     for (stem, r) in topologies {
         let s = &r.scenario;
         let svg = poolcast_charts::topology_svg(s, Some(r), args.width);
-        write(
-            &args.out.join(format!("{stem}.svg")),
-            svg.as_bytes(),
-            &mut written,
-        )?;
-        if args.png {
-            let h = poolcast_charts::topology::height(s);
-            let png = bitmap(args.width, h, |root| {
-                poolcast_charts::draw_topology(root, s, Some(r))
-            })?;
-            write(&args.out.join(format!("{stem}.png")), &png, &mut written)?;
-        }
+        let size = (args.width, poolcast_charts::topology::height(s));
+        out.picture(stem, &svg, size, |root| {
+            poolcast_charts::draw_topology(root, s, Some(r))
+        })?;
     }
-    Ok(written)
+    Ok(out.written)
 }
 
-fn write(path: &Path, bytes: &[u8], written: &mut Vec<PathBuf>) -> Result<(), String> {
-    std::fs::write(path, bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    written.push(path.to_path_buf());
-    Ok(())
+/// Where the pictures go, whether as PNG too, and the paths written so far.
+struct Out<'a> {
+    dir: &'a Path,
+    png: bool,
+    written: Vec<PathBuf>,
+}
+
+impl Out<'_> {
+    /// Writes `stem.svg` and, with `--png`, `stem.png` of `size` px drawn
+    /// by `paint`.
+    fn picture(
+        &mut self,
+        stem: &str,
+        svg: &str,
+        (width, height): (u32, u32),
+        paint: impl FnOnce(&Bitmap<'_>) -> Result<(), BitmapError>,
+    ) -> Result<(), String> {
+        self.write(&format!("{stem}.svg"), svg.as_bytes())?;
+        if self.png {
+            let png = bitmap(width, height, paint)?;
+            self.write(&format!("{stem}.png"), &png)?;
+        }
+        Ok(())
+    }
+
+    fn write(&mut self, name: &str, bytes: &[u8]) -> Result<(), String> {
+        let path = self.dir.join(name);
+        std::fs::write(&path, bytes)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        self.written.push(path);
+        Ok(())
+    }
 }
 
 type Bitmap<'a> = DrawingArea<BitMapBackend<'a>, plotters::coord::Shift>;

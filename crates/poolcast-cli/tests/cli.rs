@@ -38,6 +38,12 @@ fn stderr(o: &Output) -> String {
     String::from_utf8(o.stderr.clone()).expect("utf-8")
 }
 
+/// Exit code 0; otherwise what the binary said on stderr.
+#[track_caller]
+fn assert_ok(o: &Output) {
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(o));
+}
+
 /// Exit code 2, the field named on stderr, nothing on stdout.
 fn assert_invalid(o: &Output, field: &str) {
     assert_eq!(o.status.code(), Some(2), "stderr: {}", stderr(o));
@@ -48,7 +54,7 @@ fn assert_invalid(o: &Output, field: &str) {
 #[test]
 fn check_passes_fails_and_rejects() {
     let pass = poolcast(&["check", "-", "--max-p99-wait-ms", "1000"], MM10);
-    assert_eq!(pass.status.code(), Some(0), "stderr: {}", stderr(&pass));
+    assert_ok(&pass);
     assert_eq!(stdout(&pass).trim(), "ok");
 
     // P(wait) is 0.67, so the p99 wait is well above 0; no timeouts happen.
@@ -123,7 +129,7 @@ fn sweep_prints_csv_and_json() {
         ],
         MM10,
     );
-    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    assert_ok(&o);
     let text = stdout(&o);
     let rows: Vec<Vec<&str>> = text.lines().map(|l| l.split(',').collect()).collect();
     assert_eq!(rows.len(), 4, "{text}");
@@ -152,7 +158,7 @@ fn sweep_prints_csv_and_json() {
         ],
         MM10,
     );
-    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    assert_ok(&o);
     let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
     let values: Vec<f64> = v["points"]
         .as_array()
@@ -166,7 +172,7 @@ fn sweep_prints_csv_and_json() {
 #[test]
 fn recommend_prints_a_size_and_the_curve() {
     let o = poolcast(&["recommend", "-", "--max-p99-wait-ms", "5"], MM10);
-    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    assert_ok(&o);
     let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
     let size = v["pool_max_size"].as_u64().expect("a size");
     let analytic = v["analytic_max_size"].as_u64().expect("an analytic size");
@@ -187,7 +193,7 @@ fn recommend_prints_a_size_and_the_curve() {
             "\"connect_ms\": 0, \"max_connections\": 20",
         );
     let o = poolcast(&["recommend", "-", "--max-p99-wait-ms", "5"], &crowded);
-    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    assert_ok(&o);
     let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert!(v["pool_max_size"].is_null(), "{v}");
     assert_eq!(v["binding"], "database_connections");
@@ -197,7 +203,7 @@ fn recommend_prints_a_size_and_the_curve() {
 #[test]
 fn calc_prints_erlang_c() {
     let o = poolcast(&["calc", "-", "--pretty"], MM10);
-    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    assert_ok(&o);
     let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
     // Erlang C for a = 9 on c = 10 is 0.6687 (standard tables).
     let p = v["erlang_c"]["p_wait"].as_f64().unwrap();
@@ -239,7 +245,7 @@ fn a_closed_pipe_is_not_a_crash() {
     drop(out);
     let o = child.wait_with_output().unwrap();
     assert_eq!(&head[..12], b"{\n  \"field\":");
-    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    assert_ok(&o);
     assert!(!stderr(&o).contains("panicked"), "stderr: {}", stderr(&o));
 }
 
@@ -274,7 +280,7 @@ const DRILL: &str = r#"{"version": 2, "seed": 11, "duration_s": 60, "warmup_s": 
     "events": [{"at_s": 20, "kind": "db_restart", "target": "primary", "down_s": 5}]}"#;
 
 fn json(o: &Output) -> Value {
-    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(o));
+    assert_ok(o);
     serde_json::from_str(&stdout(o)).expect("JSON on stdout")
 }
 
@@ -292,7 +298,7 @@ fn every_command_takes_version_two() {
     let v = poolcast(&["validate", "-"], V2);
     assert_eq!(stdout(&v).trim(), "ok", "stderr: {}", stderr(&v));
     let c = poolcast(&["check", "-", "--max-failure-fraction", "1"], V2);
-    assert_eq!(c.status.code(), Some(0), "stderr: {}", stderr(&c));
+    assert_ok(&c);
 }
 
 #[test]
@@ -522,7 +528,7 @@ fn merged_shards_equal_the_unsharded_grid_byte_for_byte() {
         args.extend_from_slice(&grid);
         args.extend_from_slice(extra);
         let o = poolcast(&args, "");
-        assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+        assert_ok(&o);
         stdout(&o)
     };
     for format in [&[][..], &["--json"][..], &["--json", "--pretty"][..]] {
@@ -549,7 +555,7 @@ fn merged_shards_equal_the_unsharded_grid_byte_for_byte() {
         args.extend(files.iter().map(String::as_str));
         args.extend_from_slice(&format[1.min(format.len())..]);
         let merged = poolcast(&args, "");
-        assert_eq!(merged.status.code(), Some(0), "stderr: {}", stderr(&merged));
+        assert_ok(&merged);
         assert_eq!(stdout(&merged), whole, "{format:?}");
         // A missing shard is refused, not papered over.
         let mut short = vec!["merge"];
@@ -572,7 +578,7 @@ fn a_one_field_sweep_keeps_its_shape_when_sharded() {
         ];
         args.extend_from_slice(extra);
         let o = poolcast(&args, "");
-        assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+        assert_ok(&o);
         stdout(&o)
     };
     for json_out in [false, true] {
@@ -607,6 +613,13 @@ fn a_one_field_sweep_keeps_its_shape_when_sharded() {
         ),
         "--shard",
     );
+}
+
+/// Runs `poolcast chart - --out dir flags...` with `stdin` as the scenario.
+fn chart(dir: &std::path::Path, flags: &[&str], stdin: &str) -> Output {
+    let mut args = vec!["chart", "-", "--out", dir.to_str().unwrap()];
+    args.extend_from_slice(flags);
+    poolcast(&args, stdin)
 }
 
 /// Every chart and the topology in `dir`, each a valid SVG document.
@@ -646,8 +659,8 @@ fn valid_svg(name: &str, svg: &str) {
 fn chart_writes_every_chart_and_the_topology_as_svg() {
     let dir = std::env::temp_dir().join(format!("poolcast-chart-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    let out = poolcast(&["chart", "-", "--out", dir.to_str().unwrap()], MM10);
-    assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
+    let out = chart(&dir, &[], MM10);
+    assert_ok(&out);
     let files = svgs_in(&dir);
     let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
     for stem in [
@@ -692,12 +705,9 @@ fn chart_compare_draws_a_under_b_and_png_when_asked() {
         ),
     )
     .unwrap();
-    let out = poolcast(
+    let out = chart(
+        &dir,
         &[
-            "chart",
-            "-",
-            "--out",
-            dir.to_str().unwrap(),
             "--compare",
             a.to_str().unwrap(),
             "--png",
@@ -708,7 +718,7 @@ fn chart_compare_draws_a_under_b_and_png_when_asked() {
         ],
         MM10,
     );
-    assert_eq!(out.status.code(), Some(0), "stderr: {}", stderr(&out));
+    assert_ok(&out);
     let files = svgs_in(&dir);
     assert!(files.iter().any(|(n, _)| n == "topology-a.svg"));
     for (name, svg) in &files {
@@ -728,34 +738,11 @@ fn chart_compare_draws_a_under_b_and_png_when_asked() {
 #[test]
 fn chart_refuses_bad_input_by_name() {
     let dir = std::env::temp_dir().join(format!("poolcast-bad-{}", std::process::id()));
-    let bad = poolcast(
-        &["chart", "-", "--out", dir.to_str().unwrap()],
-        r#"{"pool": {"max_size": 0}}"#,
-    );
+    let bad = chart(&dir, &[], r#"{"pool": {"max_size": 0}}"#);
     assert_invalid(&bad, "pool.max_size");
-    let small = poolcast(
-        &[
-            "chart",
-            "-",
-            "--out",
-            dir.to_str().unwrap(),
-            "--width",
-            "10",
-        ],
-        MM10,
-    );
+    let small = chart(&dir, &["--width", "10"], MM10);
     assert_invalid(&small, "--width");
-    let missing = poolcast(
-        &[
-            "chart",
-            "-",
-            "--out",
-            dir.to_str().unwrap(),
-            "--compare",
-            "/nonexistent.json",
-        ],
-        MM10,
-    );
+    let missing = chart(&dir, &["--compare", "/nonexistent.json"], MM10);
     assert_invalid(&missing, "/nonexistent.json");
     assert!(!dir.exists(), "nothing written for refused input");
 }

@@ -10,36 +10,20 @@
 
 use std::time::Instant;
 
-struct Case {
-    name: &'static str,
-    json: &'static str,
+/// A case: its name in the table, and its scenario, `benches/cases/FILE.json`.
+macro_rules! case {
+    ($name:literal, $file:literal) => {
+        ($name, include_str!(concat!("cases/", $file, ".json")))
+    };
 }
 
-const CASES: [Case; 6] = [
-    Case {
-        name: "M/M/10 at rho 0.9 (900/s, exp 10 ms)",
-        json: include_str!("cases/mm10.json"),
-    },
-    Case {
-        name: "4 instances x 10 on 8 cores",
-        json: include_str!("cases/cores8.json"),
-    },
-    Case {
-        name: "sequential 3 queries, 4 x 20",
-        json: include_str!("cases/sequential3.json"),
-    },
-    Case {
-        name: "8 x 20 behind a proxy (40 servers)",
-        json: include_str!("cases/proxy.json"),
-    },
-    Case {
-        name: "serverless fleet, warm reuse",
-        json: include_str!("cases/serverless.json"),
-    },
-    Case {
-        name: "closed loop, 200 users",
-        json: include_str!("cases/closed.json"),
-    },
+const CASES: [(&str, &str); 6] = [
+    case!("M/M/10 at rho 0.9 (900/s, exp 10 ms)", "mm10"),
+    case!("4 instances x 10 on 8 cores", "cores8"),
+    case!("sequential 3 queries, 4 x 20", "sequential3"),
+    case!("8 x 20 behind a proxy (40 servers)", "proxy"),
+    case!("serverless fleet, warm reuse", "serverless"),
+    case!("closed loop, 200 users", "closed"),
 ];
 
 fn main() {
@@ -51,8 +35,8 @@ fn main() {
         "{:<40} {:>12} {:>10} {:>14} {:>16}",
         "scenario", "requests", "wall ms", "events/s", "requests/s"
     );
-    for case in &CASES {
-        let mut s = poolcast::parse(case.json).expect("bench scenario");
+    for (name, json) in CASES {
+        let mut s = poolcast::parse(json).expect("bench scenario");
         s.duration_s *= scale;
         let valid = poolcast::validate(&s, u64::MAX).expect("valid bench scenario");
         let mut times = Vec::new();
@@ -75,7 +59,7 @@ fn main() {
         };
         println!(
             "{:<40} {:>12.0} {:>10.1} {:>13.2}M {:>15.2}M",
-            case.name,
+            name,
             requests,
             wall * 1e3,
             r.events as f64 / wall / 1e6,

@@ -3,7 +3,7 @@
 //! users as the machine-repairman queue, contention as Gunther's curve,
 //! replicas splitting the work, measured distributions drawn as given.
 //!
-//! As in `oracle.rs`: fixed seeds, independent replications, agreement
+//! As in `oracle_pool.rs`: fixed seeds, independent replications, agreement
 //! within 4.5 standard errors of the replication mean, and a check that the
 //! runs were long enough to judge.
 

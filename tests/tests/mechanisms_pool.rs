@@ -17,6 +17,17 @@ fn with(patch: &str) -> Report {
     run(&v.to_string())
 }
 
+/// `got` within `tol` of `want`; the message names `what` and gives `got`.
+#[track_caller]
+fn assert_near(what: &str, got: f64, want: f64, tol: f64) {
+    assert!((got - want).abs() < tol, "{what} {got}");
+}
+
+/// Whether one of `r`'s warnings contains `needle`.
+fn warns(r: &Report, needle: &str) -> bool {
+    r.warnings.iter().any(|w| w.contains(needle))
+}
+
 fn merge(into: &mut serde_json::Value, patch: serde_json::Value) {
     match (into, patch) {
         // A distribution (it has a "kind") is replaced whole, not merged.
@@ -117,12 +128,7 @@ fn hold_extra_holds_the_transaction_connection() {
     );
     let ignored = with(r#"{"workload": {"hold_extra_ms": {"kind": "constant", "value": 40}}}"#);
     assert!((ignored.pool.utilization - 0.1).abs() < 0.02);
-    assert!(
-        ignored
-            .warnings
-            .iter()
-            .any(|w| w.contains("hold_extra_ms only applies"))
-    );
+    assert!(warns(&ignored, "hold_extra_ms only applies"));
 }
 
 #[test]
@@ -130,31 +136,19 @@ fn query_time_distributions_have_their_parameters() {
     let c = with(r#"{"workload": {"query_ms": {"kind": "constant", "value": 7}}}"#);
     assert_eq!(c.latency_ms.max, 7.0);
     let u = with(r#"{"workload": {"query_ms": {"kind": "uniform", "min": 4, "max": 8}}}"#);
-    assert!((u.database.mean_query_ms - 6.0).abs() < 0.1);
+    assert_near("mean", u.database.mean_query_ms, 6.0, 0.1);
     assert!(u.latency_ms.max <= 8.0 && u.latency_ms.p50 > 5.5 && u.latency_ms.p50 < 6.5);
     let e = with(r#"{"workload": {"query_ms": {"kind": "exponential", "mean": 5}}}"#);
-    assert!((e.database.mean_query_ms - 5.0).abs() < 0.25);
+    assert_near("mean", e.database.mean_query_ms, 5.0, 0.25);
     let l = with(
         r#"{"duration_s": 200, "workload": {"rate_per_s": 200, "query_ms": {"kind": "lognormal", "p50": 8, "p99": 85}}, "pool": {"max_size": 40}}"#,
     );
-    assert!(
-        (l.latency_ms.p50 - 8.0).abs() < 0.3,
-        "p50 {}",
-        l.latency_ms.p50
-    );
-    assert!(
-        (l.latency_ms.p99 - 85.0).abs() < 85.0 * 0.08,
-        "p99 {}",
-        l.latency_ms.p99
-    );
+    assert_near("p50", l.latency_ms.p50, 8.0, 0.3);
+    assert_near("p99", l.latency_ms.p99, 85.0, 85.0 * 0.08);
     let m = with(
         r#"{"duration_s": 200, "workload": {"rate_per_s": 200, "query_ms": {"kind": "lognormal", "mean": 10, "p99": 60}}, "pool": {"max_size": 40}}"#,
     );
-    assert!(
-        (m.database.mean_query_ms - 10.0).abs() < 0.4,
-        "mean {}",
-        m.database.mean_query_ms
-    );
+    assert_near("mean", m.database.mean_query_ms, 10.0, 0.4);
 }
 
 #[test]
@@ -200,12 +194,7 @@ fn acquire_timeout_cuts_waits_short() {
         with(r#"{"workload": {"rate_per_s": 1500}, "pool": {"acquire_timeout_ms": null}}"#);
     assert_eq!(forever.requests.timed_out, 0);
     assert!(forever.requests.in_flight > 1000, "the line only grows");
-    assert!(
-        forever
-            .warnings
-            .iter()
-            .any(|w| w.contains("no acquire timeout"))
-    );
+    assert!(warns(&forever, "no acquire timeout"));
 }
 
 #[test]

@@ -86,7 +86,7 @@ fn check(seed: u64, s: &poolcast::Scenario, r: &Report) {
 }
 
 #[test]
-fn random_version_two_scenarios_keep_their_invariants() {
+fn random_topologies_keep_their_invariants() {
     for seed in 0..CASES {
         let json = random::scenario(seed).to_string();
         if std::env::var_os("POOLCAST_TRACE").is_some() {

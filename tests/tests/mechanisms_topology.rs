@@ -1,7 +1,7 @@
 //! One focused test per version-2 field: each shows the field changes what
 //! the simulation does, in the direction MODEL.md §6 says. (Retries, events
 //! and the measured distributions have their own tests in `incidents.rs`
-//! and `oracle_v2.rs`.)
+//! and `oracle_topology.rs`.)
 
 use poolcast::Report;
 use poolcast_tests::run;
@@ -285,12 +285,18 @@ fn proxied(proxy: &str, extra: &str) -> Report {
     ))
 }
 
+/// `proxied` with the proxy in transaction mode and `settings` (its other
+/// fields, as JSON members).
+fn transaction(settings: &str, extra: &str) -> Report {
+    proxied(
+        &format!(r#"{{"pool_mode": "transaction", {settings}}}"#),
+        extra,
+    )
+}
+
 #[test]
 fn the_proxys_pool_size_is_what_the_database_sees() {
-    let r = proxied(
-        r#"{"pool_mode": "transaction", "default_pool_size": 3}"#,
-        "",
-    );
+    let r = transaction(r#""default_pool_size": 3"#, "");
     assert_eq!(r.database.peak_connections, 3);
     let p = r.proxy.as_ref().unwrap();
     assert!(p.peak_client_connections > 3);
@@ -306,8 +312,8 @@ fn pool_modes_hold_server_connections_for_different_spans() {
         r#"{"pool_mode": "session", "default_pool_size": 4, "query_wait_timeout_ms": 200}"#,
         "",
     );
-    let txn = proxied(
-        r#"{"pool_mode": "transaction", "default_pool_size": 4, "query_wait_timeout_ms": 200}"#,
+    let txn = transaction(
+        r#""default_pool_size": 4, "query_wait_timeout_ms": 200"#,
         "",
     );
     assert!(cause(&session, "query_wait_timeout") > 0);
@@ -318,7 +324,7 @@ fn pool_modes_hold_server_connections_for_different_spans() {
 
 #[test]
 fn max_client_conn_refuses_clients() {
-    let r = proxied(r#"{"pool_mode": "transaction", "max_client_conn": 3}"#, "");
+    let r = transaction(r#""max_client_conn": 3"#, "");
     assert!(cause(&r, "max_client_conn") > 0);
     assert!(r.proxy.as_ref().unwrap().max_client_conn_refusals > 0);
     assert!(r.proxy.as_ref().unwrap().peak_client_connections <= 3);
@@ -355,39 +361,21 @@ fn server_idle_timeout_and_lifetime_close_server_connections() {
     // Load for 20 s, then nothing: idle servers close after 1 s, or not.
     let quiet =
         r#", "workload": {"rate_per_s": 400, "rate_profile": [{"at_s": 20, "rate_per_s": 0}]}"#;
-    let kept = proxied(
-        r#"{"pool_mode": "transaction", "server_idle_timeout_ms": null}"#,
-        quiet,
-    );
-    let closed = proxied(
-        r#"{"pool_mode": "transaction", "server_idle_timeout_ms": 1000}"#,
-        quiet,
-    );
+    let kept = transaction(r#""server_idle_timeout_ms": null"#, quiet);
+    let closed = transaction(r#""server_idle_timeout_ms": 1000"#, quiet);
     let last = |r: &Report| *r.timeline.series.db_connections.last().unwrap();
     assert!(last(&kept) > 0);
     assert_eq!(last(&closed), 0);
     // A short lifetime makes the proxy reopen: more connects, same limit.
-    let short = proxied(
-        r#"{"pool_mode": "transaction", "server_lifetime_ms": 50}"#,
-        "",
-    );
-    let long = proxied(
-        r#"{"pool_mode": "transaction", "server_lifetime_ms": null}"#,
-        "",
-    );
+    let short = transaction(r#""server_lifetime_ms": 50"#, "");
+    let long = transaction(r#""server_lifetime_ms": null"#, "");
     assert!(short.events > long.events);
 }
 
 #[test]
 fn client_connect_ms_adds_to_the_acquire_wait_of_new_client_connections() {
-    let fast = proxied(
-        r#"{"pool_mode": "transaction", "client_connect_ms": 0}"#,
-        "",
-    );
-    let slow = proxied(
-        r#"{"pool_mode": "transaction", "client_connect_ms": 50}"#,
-        "",
-    );
+    let fast = transaction(r#""client_connect_ms": 0"#, "");
+    let slow = transaction(r#""client_connect_ms": 50"#, "");
     assert!(slow.acquire.wait_ms.max >= 50.0);
     assert!(fast.acquire.wait_ms.max < 50.0);
 }
