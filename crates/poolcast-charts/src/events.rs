@@ -15,23 +15,6 @@ use crate::common::{
 };
 use crate::palette;
 
-/// A few words saying what an event does (as the engine's markers do).
-pub fn label(e: &TimedEvent) -> String {
-    match e {
-        TimedEvent::DbRestart { target, down_s, .. } => {
-            format!("{target} restarts ({down_s} s down)")
-        }
-        TimedEvent::SlowQueries { target, factor, .. } => format!("queries x{factor} on {target}"),
-        TimedEvent::Cores { target, cores, .. } => format!("{target} on {cores} cores"),
-        TimedEvent::Scale {
-            service, instances, ..
-        } => format!("{service} scales to {instances}"),
-        TimedEvent::RollingRestart { service, batch, .. } => {
-            format!("{service} rolling restart, {batch} at a time")
-        }
-    }
-}
-
 /// The markers of `s`'s events, worked out from the scenario: a window for
 /// a restart, a brownout or a core loss; a moment for a scale; a rolling
 /// restart until its last batch is replaced.
@@ -60,7 +43,7 @@ pub fn markers(s: &Scenario) -> Vec<Marker> {
             Marker {
                 at_s,
                 end_s,
-                label: label(e),
+                label: e.to_string(),
             }
         })
         .collect()

@@ -21,7 +21,7 @@
 
 mod assume;
 mod budget;
-mod demand;
+pub(crate) mod demand;
 mod proxy;
 mod queue;
 mod rules;
@@ -41,7 +41,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::input::dist::lognormal_params;
 use crate::input::scenario::{Dist, Scenario};
-use crate::plan::warnings::workload_hold_ms;
+use crate::plan::analytic::demand::workload_hold_ms;
 
 /// Everything the calculator says about one scenario.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

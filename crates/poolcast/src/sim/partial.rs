@@ -3,7 +3,7 @@
 //! only; stepping the simulation is not changed by it.
 
 use crate::input::scenario::{Cause, Scenario};
-use crate::measure::report::{Marker, Timeline};
+use crate::measure::report::Timeline;
 use crate::sim::engine::Engine;
 
 impl Engine {
@@ -31,20 +31,7 @@ impl Engine {
                 .db_connections_by_database
                 .insert(Scenario::database_name(i as u32), conns);
         }
-        let events = self
-            .scenario
-            .events
-            .iter()
-            .enumerate()
-            .filter_map(|(i, e)| {
-                let end_s = self.event_end(i)?;
-                Some(Marker {
-                    at_s: e.at_s(),
-                    end_s,
-                    label: crate::sim::summary::label(e),
-                })
-            })
-            .collect();
+        let events = crate::sim::summary::markers(self);
         Timeline {
             bucket_s: tl.bucket_s,
             series,

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::input::scenario::{Cause, Scenario, TimedEvent};
+use crate::input::scenario::{Cause, Scenario};
 use crate::measure::report::{
     Acquire, DatabaseReport, Marker, PoolStats, ProxyReport, Report, Requests, ServerlessReport,
     ServiceReport,
@@ -217,7 +217,7 @@ fn proxy(sim: &Engine) -> Option<ProxyReport> {
 }
 
 /// The timed events that started, as markers for the charts.
-fn markers(sim: &Engine) -> Vec<Marker> {
+pub(crate) fn markers(sim: &Engine) -> Vec<Marker> {
     let s = &sim.scenario;
     s.events
         .iter()
@@ -227,25 +227,8 @@ fn markers(sim: &Engine) -> Vec<Marker> {
             Some(Marker {
                 at_s: e.at_s(),
                 end_s,
-                label: label(e),
+                label: e.to_string(),
             })
         })
         .collect()
-}
-
-/// A few words saying what an event does.
-pub fn label(e: &TimedEvent) -> String {
-    match e {
-        TimedEvent::DbRestart { target, down_s, .. } => {
-            format!("{target} restarts ({down_s} s down)")
-        }
-        TimedEvent::SlowQueries { target, factor, .. } => format!("queries x{factor} on {target}"),
-        TimedEvent::Cores { target, cores, .. } => format!("{target} on {cores} cores"),
-        TimedEvent::Scale {
-            service, instances, ..
-        } => format!("{service} scales to {instances}"),
-        TimedEvent::RollingRestart { service, batch, .. } => {
-            format!("{service} rolling restart, {batch} at a time")
-        }
-    }
 }

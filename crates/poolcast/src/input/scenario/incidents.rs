@@ -270,6 +270,28 @@ pub enum TimedEvent {
     },
 }
 
+/// A few words saying what an event does: the label of its marker on the
+/// charts and in the report's timeline.
+impl fmt::Display for TimedEvent {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TimedEvent::DbRestart { target, down_s, .. } => {
+                write!(f, "{target} restarts ({down_s} s down)")
+            }
+            TimedEvent::SlowQueries { target, factor, .. } => {
+                write!(f, "queries x{factor} on {target}")
+            }
+            TimedEvent::Cores { target, cores, .. } => write!(f, "{target} on {cores} cores"),
+            TimedEvent::Scale {
+                service, instances, ..
+            } => write!(f, "{service} scales to {instances}"),
+            TimedEvent::RollingRestart { service, batch, .. } => {
+                write!(f, "{service} rolling restart, {batch} at a time")
+            }
+        }
+    }
+}
+
 impl TimedEvent {
     /// When the event starts, s from time 0.
     pub fn at_s(&self) -> f64 {

@@ -5,7 +5,15 @@
 
 use crate::input::dist::mean_ms;
 use crate::input::scenario::{Arrivals, QueryMode, Scenario, Service, Workload};
-use crate::plan::warnings::workload_hold_ms;
+
+/// Mean time a request of `w` holds connections, summed over its queries, in ms.
+pub fn workload_hold_ms(w: &Workload) -> f64 {
+    let queries = f64::from(w.queries_per_request) * mean_ms(&w.query_ms);
+    match w.query_mode {
+        QueryMode::Transaction => queries + mean_ms(&w.hold_extra_ms),
+        QueryMode::Sequential | QueryMode::Parallel => queries,
+    }
+}
 
 /// Requests per second a service sends at its busiest: the open loop's peak
 /// rate, or for closed-loop users the most they can send, U / (E[think] +

@@ -20,7 +20,7 @@ use super::demand::{acquires_per_request, peak_rate, share_on};
 use super::serverless::client_connections;
 use super::{Assumption, Mmc, QueueResult, percent, queue_result};
 use crate::input::scenario::{PoolMode, Proxy, QueryMode, Route, Scenario, Service};
-use crate::plan::warnings::workload_hold_ms;
+use crate::plan::analytic::demand::workload_hold_ms;
 
 /// What queueing theory says about the proxy.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -19,7 +19,7 @@ use super::budget::{limit_of, others_on};
 use super::demand::{connections_per_function, function_busy_ms, peak_rate};
 use super::{Assumption, erlang_b, percent};
 use crate::input::scenario::{OnConnectError, Route, Scenario, Service};
-use crate::plan::warnings::workload_hold_ms;
+use crate::plan::analytic::demand::workload_hold_ms;
 
 /// What Erlang B says about one serverless service.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -2,12 +2,12 @@
 //! over every service and the proxy, serverless fleets, the proxy's client
 //! limit, transactions' limits, retries and incidents. Each says what to
 //! change. (Version 1's sentences, for a scenario of its shape, are in
-//! `warnings.rs`.)
+//! `pool.rs`.)
 
 use crate::input::dist::mean_ms;
 use crate::input::scenario::{Cause, Jitter, Route, Scenario, Service, TimedEvent};
 use crate::measure::report::Report;
-use crate::plan::warnings::workload_hold_ms;
+use crate::plan::analytic::demand::workload_hold_ms;
 
 /// Connections one service can open to each database, at most: per
 /// instance one pool group (a primary pool and one per replica).

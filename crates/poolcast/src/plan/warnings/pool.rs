@@ -1,27 +1,22 @@
-//! Plain sentences a planner must see, each saying what to change.
+//! The warnings of a scenario of one service of instances straight to one
+//! database (version 1's shape): its connection budget, its load against
+//! its pools and cores, and how its pools fared. Their sentences are
+//! version 1's, unchanged.
 
-use crate::input::dist::{Sampler, mean_ms};
-use crate::input::scenario::{Dist, QueryMode, Scenario, Workload};
+use crate::input::dist::mean_ms;
+use crate::input::scenario::{Dist, Scenario};
 use crate::measure::report::Report;
+use crate::plan::analytic::demand::workload_hold_ms;
 
 /// Requests per second at the busiest step of the first service's profile.
-pub fn peak_rate(s: &Scenario) -> f64 {
+fn peak_rate(s: &Scenario) -> f64 {
     s.app().peak_rate()
 }
 
 /// Mean time a request of the first service holds connections, summed over
 /// its queries, in ms.
-pub fn mean_hold_ms(s: &Scenario) -> f64 {
+fn mean_hold_ms(s: &Scenario) -> f64 {
     workload_hold_ms(&s.app().workload)
-}
-
-/// Mean time a request of `w` holds connections, summed over its queries, in ms.
-pub fn workload_hold_ms(w: &Workload) -> f64 {
-    let queries = f64::from(w.queries_per_request) * mean_ms(&w.query_ms);
-    match w.query_mode {
-        QueryMode::Transaction => queries + mean_ms(&w.hold_extra_ms),
-        QueryMode::Sequential | QueryMode::Parallel => queries,
-    }
 }
 
 fn pct(x: f64) -> String {
@@ -31,36 +26,6 @@ fn pct(x: f64) -> String {
     } else {
         format!("{p:.2}%")
     }
-}
-
-/// The warnings for a finished run.
-pub fn warnings(r: &Report) -> Vec<String> {
-    let s = &r.scenario;
-    let mut out = Vec::new();
-    if s.fits_v1() {
-        budget(s, &mut out);
-        load(s, &mut out);
-    } else {
-        crate::plan::warnings_v2::budget(s, &mut out);
-        crate::plan::warnings_v2::load(s, &mut out);
-    }
-    outcomes(r, &mut out);
-    for (i, svc) in s.services.iter().enumerate() {
-        let w = &svc.workload;
-        let hold_is_zero = Sampler::new(&w.hold_extra_ms).is_zero();
-        if w.query_mode != QueryMode::Transaction && !hold_is_zero {
-            let field = if s.fits_v1() {
-                "workload.hold_extra_ms".to_string()
-            } else {
-                format!("services[{i}].workload.hold_extra_ms")
-            };
-            out.push(format!(
-                "{field} only applies with query_mode \"transaction\"; it is ignored here."
-            ));
-        }
-    }
-    crate::plan::warnings_v2::outcomes(r, &mut out);
-    out
 }
 
 pub(crate) fn budget(s: &Scenario, out: &mut Vec<String>) {
@@ -139,7 +104,7 @@ pub(crate) fn load(s: &Scenario, out: &mut Vec<String>) {
     }
 }
 
-fn outcomes(r: &Report, out: &mut Vec<String>) {
+pub(crate) fn outcomes(r: &Report, out: &mut Vec<String>) {
     let s = &r.scenario;
     if r.pool.utilization > 0.8 {
         out.push(format!(
