@@ -71,8 +71,15 @@ fn every_arrow_between_rooms_points_the_allowed_way() {
             }
         }
     }
-    assert!(files > 40, "only {files} files read: is the layout still four rooms?");
-    assert!(wrong.is_empty(), "arrows the wrong way:\n{}", wrong.join("\n"));
+    assert!(
+        files > 40,
+        "only {files} files read: is the layout still four rooms?"
+    );
+    assert!(
+        wrong.is_empty(),
+        "arrows the wrong way:\n{}",
+        wrong.join("\n")
+    );
 }
 
 #[test]
