@@ -65,11 +65,7 @@ pub struct ServerPoolQueue {
 /// The proxy's queues; `None` without a proxy.
 pub fn proxy_calc(s: &Scenario) -> Option<ProxyCalc> {
     let p = s.proxy.as_ref()?;
-    let routed: Vec<&Service> = s
-        .services
-        .iter()
-        .filter(|x| x.route == Route::Proxy)
-        .collect();
+    let routed = routed(s);
     let dbs = u64::from(s.database_count());
     let clients: u64 = routed.iter().map(|x| client_connections(x) * dbs).sum();
     let assumes = assumptions(s, &routed);
@@ -85,6 +81,25 @@ pub fn proxy_calc(s: &Scenario) -> Option<ProxyCalc> {
         server_pools,
         assumes,
     })
+}
+
+/// The services routed through the proxy, in order.
+pub(crate) fn routed(s: &Scenario) -> Vec<&Service> {
+    s.services
+        .iter()
+        .filter(|x| x.route == Route::Proxy)
+        .collect()
+}
+
+/// Client connections the services routed through the proxy, all but the
+/// one named `name`, can open: to each database.
+pub(crate) fn other_clients(s: &Scenario, name: &str) -> u64 {
+    let dbs = u64::from(s.database_count());
+    routed(s)
+        .iter()
+        .filter(|x| x.name != name)
+        .map(|x| client_connections(x) * dbs)
+        .sum()
 }
 
 /// Server acquisitions per second on database `db` and their mean hold, ms.

@@ -130,11 +130,7 @@ fn demand(s: &Scenario, sizing: Sizing) -> (f64, f64, f64) {
             )
         }
         Sizing::Proxy => {
-            let routed: Vec<_> = s
-                .services
-                .iter()
-                .filter(|x| x.route == Route::Proxy)
-                .collect();
+            let routed = analytic::routed(s);
             let (rate, hold) = analytic::server_load(s, &routed, 0);
             (rate, rate * hold / 1000.0)
         }

@@ -44,7 +44,7 @@ impl Sizing {
                     "proxy",
                     "sizing the proxy's default_pool_size needs a proxy block".into(),
                 ),
-                Some(_) if !s.services.iter().any(|x| x.route == Route::Proxy) => bad(
+                Some(_) if analytic::routed(s).is_empty() => bad(
                     "proxy",
                     "no service routes through the proxy (route \"proxy\"), so its pool \
                      carries nothing"
@@ -95,14 +95,7 @@ impl Sizing {
     /// through the proxy).
     pub fn pools(&self, s: &Scenario) -> u64 {
         match *self {
-            Sizing::Pool(i) => {
-                let svc = &s.services[i];
-                if svc.is_serverless() {
-                    u64::from(svc.serverless_or_default().max_concurrency)
-                } else {
-                    svc.pool_count()
-                }
-            }
+            Sizing::Pool(i) => analytic::pools_of(&s.services[i]),
             Sizing::Proxy => self.databases(s).len() as u64,
         }
     }
@@ -111,10 +104,7 @@ impl Sizing {
     fn databases(&self, s: &Scenario) -> Vec<u32> {
         let reads = match *self {
             Sizing::Pool(i) => sends_reads(s, &s.services[i]),
-            Sizing::Proxy => s
-                .services
-                .iter()
-                .any(|x| x.route == Route::Proxy && sends_reads(s, x)),
+            Sizing::Proxy => analytic::routed(s).iter().any(|x| sends_reads(s, x)),
         };
         let last = if reads { s.database.replica_count() } else { 0 };
         (0..=last).collect()
@@ -146,13 +136,7 @@ impl Sizing {
         let (size, room) = match (*self, &s.proxy) {
             (Sizing::Pool(i), Some(p)) if s.services[i].route == Route::Proxy => {
                 let dbs = u64::from(s.database_count());
-                let name = &s.services[i].name;
-                let others: u64 = s
-                    .services
-                    .iter()
-                    .filter(|x| x.route == Route::Proxy && &x.name != name)
-                    .map(|x| client_units(x) * u64::from(x.pool.max_size) * dbs)
-                    .sum();
+                let others = analytic::other_clients(s, &s.services[i].name);
                 let room = u64::from(p.max_client_conn).saturating_sub(others);
                 (room / (pools * dbs), room)
             }
@@ -190,11 +174,7 @@ impl Sizing {
                 s.services[i].pool.acquire_timeout_ms,
             )],
             Sizing::Proxy => {
-                let routed: Vec<_> = s
-                    .services
-                    .iter()
-                    .filter(|x| x.route == Route::Proxy)
-                    .collect();
+                let routed = analytic::routed(s);
                 let timeout = s.proxy.and_then(|p| p.query_wait_timeout_ms);
                 (0..s.database_count())
                     .map(|db| server_load(s, &routed, db))
@@ -222,14 +202,5 @@ impl Sizing {
             queues = queues.iter().map(Mmc::with_one_more).collect();
         }
         None
-    }
-}
-
-/// Pools (or functions) of a service, each with `pool.max_size` connections.
-fn client_units(svc: &crate::input::scenario::Service) -> u64 {
-    if svc.is_serverless() {
-        u64::from(svc.serverless_or_default().max_concurrency)
-    } else {
-        svc.pool_count()
     }
 }
