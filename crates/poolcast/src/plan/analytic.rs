@@ -30,6 +30,8 @@ mod serverless;
 pub use assume::{Assumption, AssumptionCheck, EXPONENTIAL_P99_OVER_P50, assumptions_for};
 pub use budget::{BudgetRow, DatabaseBudget, Opener, database_budgets, limit_of, others_on};
 pub use demand::{acquires_per_request, peak_rate, sends_reads, share_on};
+#[cfg(test)]
+pub(crate) use proxy::mms_behind_proxy;
 pub use proxy::{ProxyCalc, ServerPoolQueue, proxy_calc, server_load};
 pub(crate) use proxy::{other_clients, routed};
 pub use queue::{Mmc, erlang_b, erlang_c};

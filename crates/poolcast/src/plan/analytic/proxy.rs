@@ -351,27 +351,34 @@ mod tests {
     }
 }
 
+/// MODEL.md §9's M/M/S case: ten client pools that never bind, in front of
+/// a warm transaction-mode server pool of S = 10, one exponential query per
+/// request: 800/s x 10 ms = 8 erlangs; `duration_s` long.
+#[cfg(test)]
+pub(crate) fn mms_behind_proxy(duration_s: u32) -> Scenario {
+    crate::parse(&format!(
+        r#"{{"seed": 9, "duration_s": {duration_s}, "warmup_s": 5,
+            "services": [{{"name": "api", "instances": 10, "route": "proxy",
+              "workload": {{"rate_per_s": 800,
+                           "query_ms": {{"kind": "exponential", "mean": 10}}}},
+              "pool": {{"max_size": 20, "min_idle": 20, "acquire_timeout_ms": null}}}}],
+            "proxy": {{"pool_mode": "transaction", "default_pool_size": 10,
+                      "min_pool_size": 10, "max_client_conn": 1000,
+                      "query_wait_timeout_ms": null, "client_connect_ms": 0}},
+            "database": {{"connect_ms": 0}}}}"#
+    ))
+    .unwrap()
+}
+
 #[cfg(test)]
 mod against_the_simulation {
     use super::*;
-    use crate::parse;
 
     #[test]
     fn a_transaction_pool_is_erlang_c() {
         // MODEL.md §9: many client pools that never bind, a warm server pool
         // of S = 10, one exponential query per request: M/M/10 at a = 8.
-        let s = parse(
-            r#"{"seed": 9, "duration_s": 300, "warmup_s": 5,
-                "services": [{"name": "api", "instances": 10, "route": "proxy",
-                  "workload": {"rate_per_s": 800,
-                               "query_ms": {"kind": "exponential", "mean": 10}},
-                  "pool": {"max_size": 20, "min_idle": 20, "acquire_timeout_ms": null}}],
-                "proxy": {"pool_mode": "transaction", "default_pool_size": 10,
-                          "min_pool_size": 10, "max_client_conn": 1000,
-                          "query_wait_timeout_ms": null, "client_connect_ms": 0},
-                "database": {"connect_ms": 0}}"#,
-        )
-        .unwrap();
+        let s = mms_behind_proxy(300);
         let p = proxy_calc(&s).unwrap();
         let q = p.server_pools[0].erlang_c.clone().unwrap();
         assert!(q.exact, "{:?}", p.assumes);
