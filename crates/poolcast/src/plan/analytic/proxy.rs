@@ -207,13 +207,11 @@ fn assumptions(s: &Scenario, routed: &[&Service]) -> Vec<AssumptionCheck> {
     ));
     for svc in routed {
         // Poisson transactions need one per request (or Poisson requests
-        // with a single query).
-        let mut a = arrivals(svc);
-        a.detail = format!("{}: {}", svc.name, a.detail);
-        out.push(a);
-        let mut h = exponential_hold(svc);
-        h.detail = format!("{}: {}", svc.name, h.detail);
-        out.push(h);
+        // with a single query); each check names its service.
+        for mut c in [arrivals(svc), exponential_hold(svc)] {
+            c.detail = format!("{}: {}", svc.name, c.detail);
+            out.push(c);
+        }
         out.push(client_pools_free(svc, s));
         if svc.retry.is_some() {
             out.push(no_retries(svc));
