@@ -244,11 +244,8 @@ pub fn recommend_sizing(
 /// Whether the formulas behind the first guess are exact for this scenario
 /// (the database limit aside: sizes tried stay within it).
 fn analytic_holds(s: &Scenario, sizing: Sizing) -> bool {
-    let checks = match sizing {
-        Sizing::Pool(i) => analytic::assumptions_for(s, i),
-        Sizing::Proxy => analytic::proxy_calc(s).map_or(Vec::new(), |p| p.assumes),
-    };
-    checks
+    sizing
+        .assumptions(s)
         .iter()
         .all(|a| a.holds || a.assumption == Assumption::WithinDbLimit)
 }

@@ -7,7 +7,9 @@ use serde::{Deserialize, Serialize};
 use super::{MAX_SIZE, Slo, queue_meets};
 use crate::input::scenario::{Route, Scenario};
 use crate::input::validate::{FieldError, ScenarioError};
-use crate::plan::analytic::{self, Mmc, limit_of, others_on, sends_reads, server_load};
+use crate::plan::analytic::{
+    self, AssumptionCheck, Mmc, limit_of, others_on, sends_reads, server_load,
+};
 use crate::plan::sweep::Scope;
 
 /// The field a recommendation sizes.
@@ -140,27 +142,32 @@ impl Sizing {
                 let room = u64::from(p.max_client_conn).saturating_sub(others);
                 (room / (pools * dbs), room)
             }
-            (Sizing::Pool(_), _) => {
+            _ => {
                 let room = self
                     .databases(s)
                     .into_iter()
                     .map(|db| limit_of(s, db).saturating_sub(others_on(s, db, self.who(s))))
                     .min()
                     .unwrap_or(0);
-                (room / pools, room)
-            }
-            (Sizing::Proxy, _) => {
-                let reserve = u64::from(s.proxy.map_or(0, |p| p.reserve_pool_size));
-                let room = self
-                    .databases(s)
-                    .into_iter()
-                    .map(|db| limit_of(s, db).saturating_sub(others_on(s, db, "proxy")))
-                    .min()
-                    .unwrap_or(0);
-                (room.saturating_sub(reserve), room)
+                match *self {
+                    Sizing::Pool(_) => (room / pools, room),
+                    Sizing::Proxy => {
+                        let reserve = u64::from(s.proxy.map_or(0, |p| p.reserve_pool_size));
+                        (room.saturating_sub(reserve), room)
+                    }
+                }
             }
         };
         (size.min(u64::from(MAX_SIZE)) as u32, room)
+    }
+
+    /// The assumptions of the formulas behind the first guess, checked:
+    /// the sized service's single-pool formulas, or the proxy's.
+    pub(super) fn assumptions(&self, s: &Scenario) -> Vec<AssumptionCheck> {
+        match *self {
+            Sizing::Pool(i) => analytic::assumptions_for(s, i),
+            Sizing::Proxy => analytic::proxy_calc(s).map_or(Vec::new(), |p| p.assumes),
+        }
     }
 
     /// The queue one pool of `servers` connections is, by the formulas,
