@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 use crate::input::scenario::Scenario;
 use crate::input::validate::{ScenarioError, validate};
 use crate::measure::report::Report;
-use crate::plan::analytic::{self, Assumption, Mmc};
+use crate::plan::analytic::{Assumption, Mmc};
 use crate::plan::sweep::{Scope, SweepPoint, with_field};
 
 /// Largest pool the search considers (the validation limit of `pool.max_size`).
@@ -323,7 +323,7 @@ fn search(runs: &mut Runs, guess: u32, allowed: u32) -> Result<Option<u32>, Scen
 mod tests {
     use super::*;
     use crate::parse;
-    use crate::plan::analytic::erlang_c;
+    use crate::plan::analytic::{self, erlang_c};
 
     /// An M/M/c pool: warm, one instance, no contention, exponential queries.
     fn mmc(rate_per_s: f64, mean_ms: f64, duration_s: f64) -> Scenario {
@@ -520,7 +520,7 @@ mod tests {
     #[test]
     fn sizes_the_proxy_pool_by_erlang_c() {
         // MODEL.md §9's M/M/S case: 800/s x 10 ms = 8 erlangs at the proxy.
-        let s = crate::plan::analytic::mms_behind_proxy(100);
+        let s = analytic::mms_behind_proxy(100);
         let slo = Slo {
             max_p99_wait_ms: 2.0,
             max_timeout_fraction: None,
