@@ -30,7 +30,10 @@ mod serverless;
 pub use assume::{Assumption, AssumptionCheck, EXPONENTIAL_P99_OVER_P50, assumptions_for};
 pub use budget::{BudgetRow, DatabaseBudget, Opener, database_budgets, limit_of, others_on};
 pub use demand::{acquires_per_request, peak_rate, sends_reads, share_on};
+#[cfg(test)]
+pub(crate) use proxy::mms_behind_proxy;
 pub use proxy::{ProxyCalc, ServerPoolQueue, proxy_calc, server_load};
+pub(crate) use proxy::{other_clients, routed};
 pub use queue::{Mmc, erlang_b, erlang_c};
 pub use rules::{
     Budget, ConcurrencyRule, CoresRule, Rules, ServerlessRule, Verdict, budget, rules,
@@ -40,7 +43,7 @@ pub use serverless::{LimitLoss, ServerlessLoss, serverless_losses};
 use serde::{Deserialize, Serialize};
 
 use crate::input::dist::lognormal_params;
-use crate::input::scenario::{Dist, Scenario};
+use crate::input::scenario::{Dist, Scenario, Service};
 use crate::plan::analytic::demand::workload_hold_ms;
 
 /// Everything the calculator says about one scenario.
@@ -198,15 +201,21 @@ pub fn load(s: &Scenario) -> Load {
     load_for(s, 0)
 }
 
-/// The load figures of service `svc`, at its busiest.
-pub fn load_for(s: &Scenario, svc: usize) -> Load {
-    let service = &s.services[svc];
-    let pools = if service.is_serverless() {
+/// The pools of a service, each with `pool.max_size` connections: its
+/// instances' pools, or for a serverless service one per function
+/// (`max_concurrency`).
+pub(crate) fn pools_of(service: &Service) -> u64 {
+    if service.is_serverless() {
         u64::from(service.serverless_or_default().max_concurrency)
     } else {
         service.pool_count()
     }
-    .max(1);
+}
+
+/// The load figures of service `svc`, at its busiest.
+pub fn load_for(s: &Scenario, svc: usize) -> Load {
+    let service = &s.services[svc];
+    let pools = pools_of(service).max(1);
     let acquires_per_request = acquires_per_request(&service.workload);
     let hold_per_request_ms = workload_hold_ms(&service.workload);
     let peak_rate_per_s = peak_rate(service);

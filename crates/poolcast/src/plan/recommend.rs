@@ -24,7 +24,7 @@ use serde::{Deserialize, Serialize};
 use crate::input::scenario::Scenario;
 use crate::input::validate::{ScenarioError, validate};
 use crate::measure::report::Report;
-use crate::plan::analytic::{self, Assumption, Mmc};
+use crate::plan::analytic::{Assumption, Mmc};
 use crate::plan::sweep::{Scope, SweepPoint, with_field};
 
 /// Largest pool the search considers (the validation limit of `pool.max_size`).
@@ -244,11 +244,8 @@ pub fn recommend_sizing(
 /// Whether the formulas behind the first guess are exact for this scenario
 /// (the database limit aside: sizes tried stay within it).
 fn analytic_holds(s: &Scenario, sizing: Sizing) -> bool {
-    let checks = match sizing {
-        Sizing::Pool(i) => analytic::assumptions_for(s, i),
-        Sizing::Proxy => analytic::proxy_calc(s).map_or(Vec::new(), |p| p.assumes),
-    };
-    checks
+    sizing
+        .assumptions(s)
         .iter()
         .all(|a| a.holds || a.assumption == Assumption::WithinDbLimit)
 }
@@ -326,7 +323,7 @@ fn search(runs: &mut Runs, guess: u32, allowed: u32) -> Result<Option<u32>, Scen
 mod tests {
     use super::*;
     use crate::parse;
-    use crate::plan::analytic::erlang_c;
+    use crate::plan::analytic::{self, erlang_c};
 
     /// An M/M/c pool: warm, one instance, no contention, exponential queries.
     fn mmc(rate_per_s: f64, mean_ms: f64, duration_s: f64) -> Scenario {
@@ -476,15 +473,18 @@ mod tests {
             max_timeout_fraction: None,
             max_failure_fraction: None,
         };
-        let s = two_services(60);
-        let rec = recommend_sizing(
-            &s,
-            Sizing::Pool(1),
-            &slo,
-            crate::DEFAULT_MAX_EVENTS,
-            &mut |_| {},
-        )
-        .unwrap();
+        // The worker sized, the database allowing `max_connections`.
+        let worker = |max_connections| {
+            recommend_sizing(
+                &two_services(max_connections),
+                Sizing::Pool(1),
+                &slo,
+                crate::DEFAULT_MAX_EVENTS,
+                &mut |_| {},
+            )
+            .unwrap()
+        };
+        let rec = worker(60);
         assert_eq!(rec.field, "services[1].pool.max_size");
         assert_eq!(rec.service.as_deref(), Some("worker"));
         // 60 - 3 reserved - the api's 2 x 20 = 17 left for the worker.
@@ -502,14 +502,7 @@ mod tests {
         assert!(at.p99_wait_ms <= 5.0);
         // With 53 connections only 10 are left, enough for the 9 busy on
         // average but not for the SLO: the database's connections bind.
-        let rec = recommend_sizing(
-            &two_services(53),
-            Sizing::Pool(1),
-            &slo,
-            crate::DEFAULT_MAX_EVENTS,
-            &mut |_| {},
-        )
-        .unwrap();
+        let rec = worker(53);
         assert_eq!(rec.pool_max_size, None, "{rec:#?}");
         assert_eq!(rec.binding, Some(Binding::DatabaseConnections));
         assert_eq!(rec.max_size_allowed, 10);
@@ -519,14 +512,7 @@ mod tests {
             rec.fixes
         );
         // With 50, 7 are left: fewer than the 9 the load keeps busy.
-        let rec = recommend_sizing(
-            &two_services(50),
-            Sizing::Pool(1),
-            &slo,
-            crate::DEFAULT_MAX_EVENTS,
-            &mut |_| {},
-        )
-        .unwrap();
+        let rec = worker(50);
         assert_eq!(rec.binding, Some(Binding::LoadAboveCapacity));
         assert!(rec.reason.as_deref().unwrap().contains("other parties"));
     }
@@ -534,18 +520,7 @@ mod tests {
     #[test]
     fn sizes_the_proxy_pool_by_erlang_c() {
         // MODEL.md §9's M/M/S case: 800/s x 10 ms = 8 erlangs at the proxy.
-        let s = parse(
-            r#"{"seed": 9, "duration_s": 100, "warmup_s": 5,
-                "services": [{"name": "api", "instances": 10, "route": "proxy",
-                  "workload": {"rate_per_s": 800,
-                               "query_ms": {"kind": "exponential", "mean": 10}},
-                  "pool": {"max_size": 20, "min_idle": 20, "acquire_timeout_ms": null}}],
-                "proxy": {"pool_mode": "transaction", "default_pool_size": 10,
-                          "min_pool_size": 10, "max_client_conn": 1000,
-                          "query_wait_timeout_ms": null, "client_connect_ms": 0},
-                "database": {"connect_ms": 0}}"#,
-        )
-        .unwrap();
+        let s = analytic::mms_behind_proxy(100);
         let slo = Slo {
             max_p99_wait_ms: 2.0,
             max_timeout_fraction: None,

@@ -257,46 +257,29 @@ pub fn assumptions_for(s: &Scenario, svc: usize) -> Vec<AssumptionCheck> {
         .filter(|b| b.total > b.limit)
         .map(|b| format!("{} {} of {}", b.database, b.total, b.limit))
         .collect();
-    let within = if over.is_empty() {
-        let b = &budgets[0];
-        check(
-            Assumption::WithinDbLimit,
-            true,
-            if budgets.len() == 1 && b.rows.len() == 1 {
-                format!(
-                    "the fleet may open {} connections and the database accepts {}.",
-                    b.total, b.limit
-                )
-            } else {
-                format!(
-                    "every party together may open {} connections to the primary and it accepts \
-                     {}.",
-                    b.total,
-                    limit_of(s, 0)
-                )
-            },
-        )
-    } else if budgets.len() == 1 && budgets[0].rows.len() == 1 {
-        let b = &budgets[0];
-        check(
-            Assumption::WithinDbLimit,
-            false,
+    let b = &budgets[0];
+    let within = check(
+        Assumption::WithinDbLimit,
+        over.is_empty(),
+        if budgets.len() == 1 && b.rows.len() == 1 {
             format!(
                 "the fleet may open {} connections and the database accepts {}.",
                 b.total, b.limit
-            ),
-        )
-    } else {
-        check(
-            Assumption::WithinDbLimit,
-            false,
+            )
+        } else if over.is_empty() {
+            format!(
+                "every party together may open {} connections to the primary and it accepts {}.",
+                b.total,
+                limit_of(s, 0)
+            )
+        } else {
             format!(
                 "the parties may open more than a database accepts ({}): refused connections \
                  fail requests, which the formulas leave out.",
                 over.join(", ")
-            ),
-        )
-    };
+            )
+        },
+    );
     let mut out = vec![
         arrivals(service),
         exponential_hold(service),

@@ -179,11 +179,7 @@ fn service_row(s: &Scenario, svc: &Service, db: u32) -> BudgetRow {
 
 fn proxy_row(s: &Scenario, db: u32) -> Option<BudgetRow> {
     let p = s.proxy.as_ref()?;
-    let routed: Vec<&Service> = s
-        .services
-        .iter()
-        .filter(|x| x.route == Route::Proxy)
-        .collect();
+    let routed = super::proxy::routed(s);
     let full = u64::from(p.default_pool_size) + u64::from(p.reserve_pool_size);
     let formula = format!(
         "default_pool_size {} + reserve_pool_size {}",

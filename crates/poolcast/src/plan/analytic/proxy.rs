@@ -65,11 +65,7 @@ pub struct ServerPoolQueue {
 /// The proxy's queues; `None` without a proxy.
 pub fn proxy_calc(s: &Scenario) -> Option<ProxyCalc> {
     let p = s.proxy.as_ref()?;
-    let routed: Vec<&Service> = s
-        .services
-        .iter()
-        .filter(|x| x.route == Route::Proxy)
-        .collect();
+    let routed = routed(s);
     let dbs = u64::from(s.database_count());
     let clients: u64 = routed.iter().map(|x| client_connections(x) * dbs).sum();
     let assumes = assumptions(s, &routed);
@@ -85,6 +81,25 @@ pub fn proxy_calc(s: &Scenario) -> Option<ProxyCalc> {
         server_pools,
         assumes,
     })
+}
+
+/// The services routed through the proxy, in order.
+pub(crate) fn routed(s: &Scenario) -> Vec<&Service> {
+    s.services
+        .iter()
+        .filter(|x| x.route == Route::Proxy)
+        .collect()
+}
+
+/// Client connections the services routed through the proxy, all but the
+/// one named `name`, can open: to each database.
+pub(crate) fn other_clients(s: &Scenario, name: &str) -> u64 {
+    let dbs = u64::from(s.database_count());
+    routed(s)
+        .iter()
+        .filter(|x| x.name != name)
+        .map(|x| client_connections(x) * dbs)
+        .sum()
 }
 
 /// Server acquisitions per second on database `db` and their mean hold, ms.
@@ -192,13 +207,11 @@ fn assumptions(s: &Scenario, routed: &[&Service]) -> Vec<AssumptionCheck> {
     ));
     for svc in routed {
         // Poisson transactions need one per request (or Poisson requests
-        // with a single query).
-        let mut a = arrivals(svc);
-        a.detail = format!("{}: {}", svc.name, a.detail);
-        out.push(a);
-        let mut h = exponential_hold(svc);
-        h.detail = format!("{}: {}", svc.name, h.detail);
-        out.push(h);
+        // with a single query); each check names its service.
+        for mut c in [arrivals(svc), exponential_hold(svc)] {
+            c.detail = format!("{}: {}", svc.name, c.detail);
+            out.push(c);
+        }
         out.push(client_pools_free(svc, s));
         if svc.retry.is_some() {
             out.push(no_retries(svc));
@@ -336,27 +349,34 @@ mod tests {
     }
 }
 
+/// MODEL.md §9's M/M/S case: ten client pools that never bind, in front of
+/// a warm transaction-mode server pool of S = 10, one exponential query per
+/// request: 800/s x 10 ms = 8 erlangs; `duration_s` long.
+#[cfg(test)]
+pub(crate) fn mms_behind_proxy(duration_s: u32) -> Scenario {
+    crate::parse(&format!(
+        r#"{{"seed": 9, "duration_s": {duration_s}, "warmup_s": 5,
+            "services": [{{"name": "api", "instances": 10, "route": "proxy",
+              "workload": {{"rate_per_s": 800,
+                           "query_ms": {{"kind": "exponential", "mean": 10}}}},
+              "pool": {{"max_size": 20, "min_idle": 20, "acquire_timeout_ms": null}}}}],
+            "proxy": {{"pool_mode": "transaction", "default_pool_size": 10,
+                      "min_pool_size": 10, "max_client_conn": 1000,
+                      "query_wait_timeout_ms": null, "client_connect_ms": 0}},
+            "database": {{"connect_ms": 0}}}}"#
+    ))
+    .unwrap()
+}
+
 #[cfg(test)]
 mod against_the_simulation {
     use super::*;
-    use crate::parse;
 
     #[test]
     fn a_transaction_pool_is_erlang_c() {
         // MODEL.md §9: many client pools that never bind, a warm server pool
         // of S = 10, one exponential query per request: M/M/10 at a = 8.
-        let s = parse(
-            r#"{"seed": 9, "duration_s": 300, "warmup_s": 5,
-                "services": [{"name": "api", "instances": 10, "route": "proxy",
-                  "workload": {"rate_per_s": 800,
-                               "query_ms": {"kind": "exponential", "mean": 10}},
-                  "pool": {"max_size": 20, "min_idle": 20, "acquire_timeout_ms": null}}],
-                "proxy": {"pool_mode": "transaction", "default_pool_size": 10,
-                          "min_pool_size": 10, "max_client_conn": 1000,
-                          "query_wait_timeout_ms": null, "client_connect_ms": 0},
-                "database": {"connect_ms": 0}}"#,
-        )
-        .unwrap();
+        let s = mms_behind_proxy(300);
         let p = proxy_calc(&s).unwrap();
         let q = p.server_pools[0].erlang_c.clone().unwrap();
         assert!(q.exact, "{:?}", p.assumes);

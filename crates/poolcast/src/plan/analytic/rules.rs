@@ -152,12 +152,7 @@ pub fn rules(s: &Scenario, svc: usize, load: &Load) -> Rules {
 /// connections within `max_client_conn`).
 pub fn budget(s: &Scenario, svc: usize) -> Budget {
     let service = &s.services[svc];
-    let pools = if service.is_serverless() {
-        u64::from(service.serverless_or_default().max_concurrency)
-    } else {
-        service.pool_count()
-    }
-    .max(1);
+    let pools = super::pools_of(service).max(1);
     let fleet: u64 = super::budget::rows(s, 0)
         .iter()
         .map(|r| r.connections)
@@ -169,12 +164,7 @@ pub fn budget(s: &Scenario, svc: usize) -> Budget {
     let (max_size_at_80, fit) = match (service.route, &s.proxy) {
         (Route::Proxy, Some(p)) => {
             let dbs = u64::from(s.database_count());
-            let others: u64 = s
-                .services
-                .iter()
-                .filter(|x| x.route == Route::Proxy && x.name != service.name)
-                .map(|x| super::serverless::client_connections(x) * dbs)
-                .sum();
+            let others = super::proxy::other_clients(s, &service.name);
             let n = u64::from(p.max_client_conn).saturating_sub(others) / (pools * dbs);
             (
                 n,

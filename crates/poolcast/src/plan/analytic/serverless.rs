@@ -99,12 +99,7 @@ fn loss(s: &Scenario, svc: &Service) -> ServerlessLoss {
     let (against, cause, connections) = match (svc.route, &s.proxy) {
         (Route::Proxy, Some(p)) => {
             let dbs = u64::from(s.database_count());
-            let others: u64 = s
-                .services
-                .iter()
-                .filter(|x| x.route == Route::Proxy && x.name != svc.name)
-                .map(|x| client_connections(x) * dbs)
-                .sum();
+            let others = super::proxy::other_clients(s, &svc.name);
             (
                 "proxy.max_client_conn".to_string(),
                 "max_client_conn".to_string(),
@@ -172,12 +167,7 @@ fn loss(s: &Scenario, svc: &Service) -> ServerlessLoss {
 /// Client connections a service routed through the proxy can open to one
 /// database.
 pub(crate) fn client_connections(svc: &Service) -> u64 {
-    let units = if svc.is_serverless() {
-        u64::from(svc.serverless_or_default().max_concurrency)
-    } else {
-        svc.pool_count()
-    };
-    units * u64::from(svc.pool.max_size)
+    super::pools_of(svc) * u64::from(svc.pool.max_size)
 }
 
 fn assumptions(s: &Scenario, svc: &Service) -> Vec<AssumptionCheck> {

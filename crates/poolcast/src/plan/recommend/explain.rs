@@ -71,11 +71,8 @@ pub(super) fn found(
         return;
     }
     if !analytic_holds(s, sizing) {
-        let checks = match sizing {
-            Sizing::Pool(i) => analytic::assumptions_for(s, i),
-            Sizing::Proxy => analytic::proxy_calc(s).map_or(Vec::new(), |p| p.assumes),
-        };
-        let broken: Vec<String> = checks
+        let broken: Vec<String> = sizing
+            .assumptions(s)
             .into_iter()
             .filter(|a| !a.holds && a.assumption != Assumption::WithinDbLimit)
             .map(|a| a.detail)
@@ -130,11 +127,7 @@ fn demand(s: &Scenario, sizing: Sizing) -> (f64, f64, f64) {
             )
         }
         Sizing::Proxy => {
-            let routed: Vec<_> = s
-                .services
-                .iter()
-                .filter(|x| x.route == Route::Proxy)
-                .collect();
+            let routed = analytic::routed(s);
             let (rate, hold) = analytic::server_load(s, &routed, 0);
             (rate, rate * hold / 1000.0)
         }

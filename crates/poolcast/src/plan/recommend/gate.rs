@@ -101,26 +101,18 @@ pub fn check_bounds(report: &Report, b: &Bounds, scope: Scope) -> Vec<String> {
             out.push(format!("{whose}{line}"));
         }
     }
-    if let Some(max) = b
-        .max_timeout_fraction
-        .filter(|&m| point.timeout_fraction > m)
-    {
-        out.push(format!(
-            "{whose}{:.4}% of acquisitions timed out, over the bound of {:.4}%",
-            point.timeout_fraction * 100.0,
-            max * 100.0
-        ));
-    }
-    if let Some(max) = b
-        .max_failure_fraction
-        .filter(|&m| point.failure_fraction > m)
-    {
-        out.push(format!(
-            "{whose}{:.4}% of requests failed, over the bound of {:.4}%",
-            point.failure_fraction * 100.0,
-            max * 100.0
-        ));
-    }
+    out.extend(fraction_over(
+        &whose,
+        "acquisitions timed out",
+        point.timeout_fraction,
+        b.max_timeout_fraction,
+    ));
+    out.extend(fraction_over(
+        &whose,
+        "requests failed",
+        point.failure_fraction,
+        b.max_failure_fraction,
+    ));
     if let Some(max) = b.max_recovery_s {
         recovery(report, max, &mut out);
     }
@@ -128,6 +120,17 @@ pub fn check_bounds(report: &Report, b: &Bounds, scope: Scope) -> Vec<String> {
         amplification(report, scope, max, &mut out);
     }
     out
+}
+
+/// The sentence for a fraction `got` over its `bound`; `None` within it or
+/// without one.
+fn fraction_over(whose: &str, what: &str, got: f64, bound: Option<f64>) -> Option<String> {
+    let max = bound.filter(|&m| got > m)?;
+    Some(format!(
+        "{whose}{:.4}% of {what}, over the bound of {:.4}%",
+        got * 100.0,
+        max * 100.0
+    ))
 }
 
 /// Acquisitions neither served, timed out nor failed were still waiting

@@ -7,7 +7,9 @@ use serde::{Deserialize, Serialize};
 use super::{MAX_SIZE, Slo, queue_meets};
 use crate::input::scenario::{Route, Scenario};
 use crate::input::validate::{FieldError, ScenarioError};
-use crate::plan::analytic::{self, Mmc, limit_of, others_on, sends_reads, server_load};
+use crate::plan::analytic::{
+    self, AssumptionCheck, Mmc, limit_of, others_on, sends_reads, server_load,
+};
 use crate::plan::sweep::Scope;
 
 /// The field a recommendation sizes.
@@ -44,7 +46,7 @@ impl Sizing {
                     "proxy",
                     "sizing the proxy's default_pool_size needs a proxy block".into(),
                 ),
-                Some(_) if !s.services.iter().any(|x| x.route == Route::Proxy) => bad(
+                Some(_) if analytic::routed(s).is_empty() => bad(
                     "proxy",
                     "no service routes through the proxy (route \"proxy\"), so its pool \
                      carries nothing"
@@ -95,14 +97,7 @@ impl Sizing {
     /// through the proxy).
     pub fn pools(&self, s: &Scenario) -> u64 {
         match *self {
-            Sizing::Pool(i) => {
-                let svc = &s.services[i];
-                if svc.is_serverless() {
-                    u64::from(svc.serverless_or_default().max_concurrency)
-                } else {
-                    svc.pool_count()
-                }
-            }
+            Sizing::Pool(i) => analytic::pools_of(&s.services[i]),
             Sizing::Proxy => self.databases(s).len() as u64,
         }
     }
@@ -111,10 +106,7 @@ impl Sizing {
     fn databases(&self, s: &Scenario) -> Vec<u32> {
         let reads = match *self {
             Sizing::Pool(i) => sends_reads(s, &s.services[i]),
-            Sizing::Proxy => s
-                .services
-                .iter()
-                .any(|x| x.route == Route::Proxy && sends_reads(s, x)),
+            Sizing::Proxy => analytic::routed(s).iter().any(|x| sends_reads(s, x)),
         };
         let last = if reads { s.database.replica_count() } else { 0 };
         (0..=last).collect()
@@ -146,37 +138,36 @@ impl Sizing {
         let (size, room) = match (*self, &s.proxy) {
             (Sizing::Pool(i), Some(p)) if s.services[i].route == Route::Proxy => {
                 let dbs = u64::from(s.database_count());
-                let name = &s.services[i].name;
-                let others: u64 = s
-                    .services
-                    .iter()
-                    .filter(|x| x.route == Route::Proxy && &x.name != name)
-                    .map(|x| client_units(x) * u64::from(x.pool.max_size) * dbs)
-                    .sum();
+                let others = analytic::other_clients(s, &s.services[i].name);
                 let room = u64::from(p.max_client_conn).saturating_sub(others);
                 (room / (pools * dbs), room)
             }
-            (Sizing::Pool(_), _) => {
+            _ => {
                 let room = self
                     .databases(s)
                     .into_iter()
                     .map(|db| limit_of(s, db).saturating_sub(others_on(s, db, self.who(s))))
                     .min()
                     .unwrap_or(0);
-                (room / pools, room)
-            }
-            (Sizing::Proxy, _) => {
-                let reserve = u64::from(s.proxy.map_or(0, |p| p.reserve_pool_size));
-                let room = self
-                    .databases(s)
-                    .into_iter()
-                    .map(|db| limit_of(s, db).saturating_sub(others_on(s, db, "proxy")))
-                    .min()
-                    .unwrap_or(0);
-                (room.saturating_sub(reserve), room)
+                match *self {
+                    Sizing::Pool(_) => (room / pools, room),
+                    Sizing::Proxy => {
+                        let reserve = u64::from(s.proxy.map_or(0, |p| p.reserve_pool_size));
+                        (room.saturating_sub(reserve), room)
+                    }
+                }
             }
         };
         (size.min(u64::from(MAX_SIZE)) as u32, room)
+    }
+
+    /// The assumptions of the formulas behind the first guess, checked:
+    /// the sized service's single-pool formulas, or the proxy's.
+    pub(super) fn assumptions(&self, s: &Scenario) -> Vec<AssumptionCheck> {
+        match *self {
+            Sizing::Pool(i) => analytic::assumptions_for(s, i),
+            Sizing::Proxy => analytic::proxy_calc(s).map_or(Vec::new(), |p| p.assumes),
+        }
     }
 
     /// The queue one pool of `servers` connections is, by the formulas,
@@ -190,11 +181,7 @@ impl Sizing {
                 s.services[i].pool.acquire_timeout_ms,
             )],
             Sizing::Proxy => {
-                let routed: Vec<_> = s
-                    .services
-                    .iter()
-                    .filter(|x| x.route == Route::Proxy)
-                    .collect();
+                let routed = analytic::routed(s);
                 let timeout = s.proxy.and_then(|p| p.query_wait_timeout_ms);
                 (0..s.database_count())
                     .map(|db| server_load(s, &routed, db))
@@ -222,14 +209,5 @@ impl Sizing {
             queues = queues.iter().map(Mmc::with_one_more).collect();
         }
         None
-    }
-}
-
-/// Pools (or functions) of a service, each with `pool.max_size` connections.
-fn client_units(svc: &crate::input::scenario::Service) -> u64 {
-    if svc.is_serverless() {
-        u64::from(svc.serverless_or_default().max_concurrency)
-    } else {
-        svc.pool_count()
     }
 }
