@@ -483,21 +483,30 @@ fn check_pool(v: &mut Checker, svc: &Service, p: &Paths) {
     );
 }
 
-fn check_database(v: &mut Checker, s: &Scenario) {
-    let d = &s.database;
-    v.range_u("database.max_connections", d.max_connections, 1, MAX_COUNT);
-    if d.reserved_connections >= d.max_connections {
+/// A database's (`at`: "database" or "database.replicas") connection
+/// limit, reserved connections and cores.
+fn check_limits(v: &mut Checker, at: &str, max: u32, reserved: u32, cores: Option<u32>) {
+    v.range_u(&format!("{at}.max_connections"), max, 1, MAX_COUNT);
+    if reserved >= max {
         v.err(
-            "database.reserved_connections",
-            format!(
-                "must be less than database.max_connections ({}), got {}",
-                d.max_connections, d.reserved_connections
-            ),
+            &format!("{at}.reserved_connections"),
+            format!("must be less than {at}.max_connections ({max}), got {reserved}"),
         );
     }
-    if let Some(cores) = d.cores {
-        v.range_u("database.cores", cores, 1, MAX_COUNT);
+    if let Some(cores) = cores {
+        v.range_u(&format!("{at}.cores"), cores, 1, MAX_COUNT);
     }
+}
+
+fn check_database(v: &mut Checker, s: &Scenario) {
+    let d = &s.database;
+    check_limits(
+        v,
+        "database",
+        d.max_connections,
+        d.reserved_connections,
+        d.cores,
+    );
     v.range_f("database.connect_ms", d.connect_ms, 0.0, MAX_MS);
     v.opt_ms(
         "database.statement_timeout_ms",
@@ -515,24 +524,13 @@ fn check_database(v: &mut Checker, s: &Scenario) {
     }
     if let Some(r) = d.replicas {
         v.range_u("database.replicas.count", r.count, 1, MAX_REPLICAS);
-        v.range_u(
-            "database.replicas.max_connections",
+        check_limits(
+            v,
+            "database.replicas",
             r.max_connections,
-            1,
-            MAX_COUNT,
+            r.reserved_connections,
+            r.cores,
         );
-        if r.reserved_connections >= r.max_connections {
-            v.err(
-                "database.replicas.reserved_connections",
-                format!(
-                    "must be less than database.replicas.max_connections ({}), got {}",
-                    r.max_connections, r.reserved_connections
-                ),
-            );
-        }
-        if let Some(cores) = r.cores {
-            v.range_u("database.replicas.cores", cores, 1, MAX_COUNT);
-        }
     }
 }
 

@@ -38,6 +38,7 @@ pub use queue::{Mmc, erlang_b, erlang_c};
 pub use rules::{
     Budget, ConcurrencyRule, CoresRule, Rules, ServerlessRule, Verdict, budget, rules,
 };
+pub(crate) use serverless::client_connections;
 pub use serverless::{LimitLoss, ServerlessLoss, serverless_losses};
 
 use serde::{Deserialize, Serialize};

@@ -29,9 +29,18 @@ pub(crate) struct TimedState {
     pub ends: Vec<Option<f64>>,
     /// A rolling restart's instances still to replace, per event.
     pub rolling: Vec<Vec<u32>>,
-    /// The event whose slowdown, or core count, is in force on each database.
-    pub slow_owner: Vec<u32>,
-    pub cores_owner: Vec<u32>,
+    /// Per kind of window ([`Window`]), the event whose setting is in force
+    /// on each database ([`NONE`]: the database's own).
+    pub owners: [Vec<u32>; 2],
+}
+
+/// What a window event changes on a database for a while.
+#[derive(Debug, Clone, Copy)]
+enum Window {
+    /// Its queries' length (a brownout).
+    Slow = 0,
+    /// Its cores.
+    Cores = 1,
 }
 
 impl Engine {
@@ -41,8 +50,7 @@ impl Engine {
         self.timed = TimedState {
             ends: vec![None; n],
             rolling: vec![Vec::new(); n],
-            slow_owner: vec![NONE; dbs],
-            cores_owner: vec![NONE; dbs],
+            owners: [vec![NONE; dbs], vec![NONE; dbs]],
         };
         for i in 0..n {
             let at = crate::input::dist::s_to_ns(self.scenario.events[i].at_s());
@@ -59,6 +67,31 @@ impl Engine {
     fn at_later(&mut self, s: f64, index: u32, phase: u32) {
         let at = self.now + crate::input::dist::s_to_ns(s);
         self.queue.push(at, Event::Timed { index, phase });
+    }
+
+    /// Starts (`phase` 0) or ends (1) window event `index` of `kind` on
+    /// `db`, which lasts `for_s`: `apply(sim, true)` puts its setting in
+    /// force, `apply(sim, false)` brings the database's own back, unless a
+    /// later window of the same kind took over the database meanwhile.
+    fn window(
+        &mut self,
+        kind: Window,
+        db: u32,
+        index: u32,
+        phase: u32,
+        for_s: f64,
+        apply: impl FnOnce(&mut Engine, bool),
+    ) {
+        let owner = kind as usize;
+        if phase == 0 {
+            self.timed.ends[index as usize] = Some(self.now as f64 / 1e9 + for_s);
+            self.timed.owners[owner][db as usize] = index;
+            apply(self, true);
+            self.at_later(for_s, index, 1);
+        } else if self.timed.owners[owner][db as usize] == index {
+            self.timed.owners[owner][db as usize] = NONE;
+            apply(self, false);
+        }
     }
 
     pub(crate) fn on_timed(&mut self, index: u32, phase: u32) {
@@ -81,15 +114,9 @@ impl Engine {
                 ..
             } => {
                 let db = target_db(target).unwrap_or(0);
-                if phase == 0 {
-                    self.timed.ends[i] = Some(now_s + for_s);
-                    self.timed.slow_owner[db as usize] = index;
-                    self.dbs[db].slow = factor;
-                    self.at_later(for_s, index, 1);
-                } else if self.timed.slow_owner[db as usize] == index {
-                    self.timed.slow_owner[db as usize] = NONE;
-                    self.dbs[db].slow = 1.0;
-                }
+                self.window(Window::Slow, db, index, phase, for_s, |sim, on| {
+                    sim.dbs[db].slow = if on { factor } else { 1.0 };
+                });
             }
             TimedEvent::Cores {
                 target,
@@ -98,16 +125,14 @@ impl Engine {
                 ..
             } => {
                 let db = target_db(target).unwrap_or(0);
-                if phase == 0 {
-                    self.timed.ends[i] = Some(now_s + for_s);
-                    self.timed.cores_owner[db as usize] = index;
-                    self.set_cores(db, Some(cores));
-                    self.at_later(for_s, index, 1);
-                } else if self.timed.cores_owner[db as usize] == index {
-                    self.timed.cores_owner[db as usize] = NONE;
-                    let normal = self.dbs[db].cfg.cores;
-                    self.set_cores(db, normal);
-                }
+                self.window(Window::Cores, db, index, phase, for_s, |sim, on| {
+                    let set = if on {
+                        Some(cores)
+                    } else {
+                        sim.dbs[db].cfg.cores
+                    };
+                    sim.set_cores(db, set);
+                });
             }
             TimedEvent::Scale {
                 service, instances, ..

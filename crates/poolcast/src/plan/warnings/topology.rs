@@ -5,20 +5,10 @@
 //! `pool.rs`.)
 
 use crate::input::dist::mean_ms;
-use crate::input::scenario::{Cause, Jitter, Route, Scenario, Service, TimedEvent};
+use crate::input::scenario::{Cause, Jitter, Route, Scenario, TimedEvent};
 use crate::measure::report::Report;
 use crate::plan::analytic::demand::workload_hold_ms;
-
-/// Connections one service can open to each database, at most: per
-/// instance one pool group (a primary pool and one per replica).
-fn service_conns(s: &Service) -> u64 {
-    let per_group = u64::from(s.pool.max_size);
-    if s.is_serverless() {
-        u64::from(s.serverless_or_default().max_concurrency) * per_group
-    } else {
-        u64::from(s.instances) * u64::from(s.pools_per_instance) * per_group
-    }
-}
+use crate::plan::analytic::{client_connections, limit_of, routed};
 
 /// Who can open how many connections to each database, by name: every
 /// instance has a pool per database (its primary pools and their replica
@@ -29,7 +19,7 @@ pub fn budget_of(s: &Scenario) -> Vec<(String, u64)> {
         .services
         .iter()
         .filter(|svc| svc.route == Route::Direct)
-        .map(|svc| (svc.name.clone(), service_conns(svc)))
+        .map(|svc| (svc.name.clone(), client_connections(svc)))
         .collect();
     if let Some(p) = &s.proxy
         && s.services.iter().any(|x| x.route == Route::Proxy)
@@ -40,14 +30,6 @@ pub fn budget_of(s: &Scenario) -> Vec<(String, u64)> {
         ));
     }
     parts
-}
-
-/// The limit of database `db` (max_connections - reserved).
-pub fn limit_of(s: &Scenario, db: u32) -> u64 {
-    match (db, s.database.replicas) {
-        (0, _) | (_, None) => u64::from(s.db_limit()),
-        (_, Some(r)) => u64::from(r.max_connections.saturating_sub(r.reserved_connections)),
-    }
 }
 
 pub(crate) fn budget(s: &Scenario, out: &mut Vec<String>) {
@@ -76,7 +58,7 @@ pub(crate) fn budget(s: &Scenario, out: &mut Vec<String>) {
     }
     for svc in s.services.iter().filter(|x| x.is_serverless()) {
         let f = svc.serverless_or_default();
-        let can = service_conns(svc);
+        let can = client_connections(svc);
         let limit = limit_of(s, 0);
         if svc.route == Route::Direct && can > limit {
             out.push(format!(
@@ -93,11 +75,9 @@ pub(crate) fn budget(s: &Scenario, out: &mut Vec<String>) {
         }
     }
     if let Some(p) = &s.proxy {
-        let clients: u64 = s
-            .services
+        let clients: u64 = routed(s)
             .iter()
-            .filter(|x| x.route == Route::Proxy)
-            .map(|x| service_conns(x) * u64::from(s.database_count()))
+            .map(|x| client_connections(x) * u64::from(s.database_count()))
             .sum();
         if clients > u64::from(p.max_client_conn) {
             out.push(format!(
