@@ -115,13 +115,13 @@ pub fn parse(json: &str) -> Result<Scenario, ScenarioError> {
 /// replica that does not exist, a negative pool) cannot reach the engine,
 /// whose tables are indexed by numbers that validation bounded.
 ///
-/// ```compile_fail
+/// ```compile_fail,E0308
 /// // A parsed scenario is not a validated one: this does not compile.
 /// let s = poolcast::parse(r#"{"workload": {"rate_per_s": 10}}"#).unwrap();
 /// let sim = poolcast::Sim::new(&s);
 /// ```
 ///
-/// ```compile_fail
+/// ```compile_fail,E0423
 /// // Nor can one be made without validating.
 /// let s = poolcast::parse(r#"{"workload": {"rate_per_s": 10}}"#).unwrap();
 /// let v = poolcast::validate::Validated(s);
