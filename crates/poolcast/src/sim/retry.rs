@@ -260,34 +260,36 @@ mod tests {
         }
     }
 
-    #[test]
-    fn full_jitter_is_uniform_up_to_the_backoff() {
-        let mut s = sim("full");
-        let xs: Vec<f64> = (0..N).map(|_| s.backoff(0, 3, 0.0)).collect();
-        let d = ks_uniform(xs, 0.0, 400e6);
+    /// Draws `N` backoffs of retry `k` after a sleep of `previous` ns and
+    /// checks they lie in, and are uniform on, [lo, hi] ns.
+    #[track_caller]
+    fn assert_uniform(s: &mut Engine, k: u32, previous: f64, lo: f64, hi: f64) {
+        let xs: Vec<f64> = (0..N).map(|_| s.backoff(0, k, previous)).collect();
+        assert!(
+            xs.iter().all(|&x| (lo..=hi).contains(&x)),
+            "a draw outside [{lo}, {hi}]"
+        );
+        let d = ks_uniform(xs, lo, hi);
         assert!(d < critical(N), "KS distance {d}");
     }
 
     #[test]
+    fn full_jitter_is_uniform_up_to_the_backoff() {
+        assert_uniform(&mut sim("full"), 3, 0.0, 0.0, 400e6);
+    }
+
+    #[test]
     fn equal_jitter_is_uniform_on_the_upper_half() {
-        let mut s = sim("equal");
-        let xs: Vec<f64> = (0..N).map(|_| s.backoff(0, 3, 0.0)).collect();
-        assert!(xs.iter().all(|&x| (200e6..=400e6).contains(&x)));
-        let d = ks_uniform(xs, 200e6, 400e6);
-        assert!(d < critical(N), "KS distance {d}");
+        assert_uniform(&mut sim("equal"), 3, 0.0, 200e6, 400e6);
     }
 
     #[test]
     fn decorrelated_jitter_draws_between_base_and_three_times_the_last_sleep() {
         let mut s = sim("decorrelated");
         // The first sleep uses previous = base: uniform on [100, 300] ms.
-        let xs: Vec<f64> = (0..N).map(|_| s.backoff(0, 1, 0.0)).collect();
-        let d = ks_uniform(xs, 100e6, 300e6);
-        assert!(d < critical(N), "KS distance {d}");
+        assert_uniform(&mut s, 1, 0.0, 100e6, 300e6);
         // Later: uniform on [base, 3 x previous], capped.
-        let xs: Vec<f64> = (0..N).map(|_| s.backoff(0, 2, 1000e6)).collect();
-        let d = ks_uniform(xs, 100e6, 3000e6);
-        assert!(d < critical(N), "KS distance {d}");
+        assert_uniform(&mut s, 2, 1000e6, 100e6, 3000e6);
         assert!((0..N).all(|_| s.backoff(0, 5, 9000e6) <= 10_000e6));
     }
 }
