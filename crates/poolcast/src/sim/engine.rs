@@ -69,6 +69,9 @@ pub struct Engine {
     /// A plain scenario (see [`is_plain`]): the loop runs its lean copy.
     pub(crate) plain: bool,
     pub(crate) events: u64,
+    /// Events the run counts without popping them: serverless reclaim
+    /// timers superseded before they were pushed (see `sim/serverless.rs`).
+    pub(crate) unpushed_events: u64,
     pub(crate) open: OpenLoop,
     pub(crate) timed: crate::sim::timed::TimedState,
     done: bool,
@@ -102,6 +105,7 @@ impl Engine {
             meter: Meter::new(warmup, end, ndb as usize, s.services.len()),
             plain: is_plain(&s),
             events: 0,
+            unpushed_events: 0,
             open: OpenLoop::default(),
             timed: Default::default(),
             done: false,
@@ -262,7 +266,7 @@ impl Engine {
 
     /// Events processed so far.
     pub fn events(&self) -> u64 {
-        self.events
+        self.events + self.unpushed_events
     }
 
     #[inline]
@@ -301,7 +305,12 @@ impl Engine {
             }
             Event::UserSend { svc, user } => self.on_user_send(svc, user),
             Event::ColdStartDone { req, epoch } => self.on_cold_start_done(req, epoch),
-            Event::Reclaim { svc, func, epoch } => self.on_reclaim(svc, func, epoch),
+            Event::Reclaim {
+                svc,
+                func,
+                epoch,
+                again,
+            } => self.on_reclaim(svc, func, epoch, again),
             Event::OrphanGone { conn } => self.on_orphan_gone(conn),
             Event::TxTimeout { req, epoch } => self.on_tx_timeout(req, epoch),
             Event::IdleInTx { conn, seq } => self.on_idle_in_tx(conn, seq),

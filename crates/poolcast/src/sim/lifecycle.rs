@@ -60,10 +60,9 @@ impl Engine {
             server: NONE,
             req,
             req_epoch,
-            open_start: start,
             uses: 0,
             retire_at: Time::MAX,
-            idle_since: 0,
+            idle_since: start,
             query_start: 0,
             qseq,
             in_query: false,
@@ -108,7 +107,7 @@ impl Engine {
                 r.opening -= 1;
                 if r.state == ReqState::Active {
                     let svc = r.svc;
-                    self.served::<P>(svc, c.open_start);
+                    self.served::<P>(svc, c.idle_since);
                     self.assign::<P>(conn, c.req);
                     return;
                 }
@@ -132,7 +131,7 @@ impl Engine {
         }
         r.opening -= 1;
         if r.state == ReqState::Active {
-            self.open_failed(c.req, c.pool, c.req_epoch, c.open_start);
+            self.open_failed(c.req, c.pool, c.req_epoch, c.idle_since);
         } else {
             self.maybe_free(c.req);
         }

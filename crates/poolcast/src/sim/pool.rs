@@ -81,7 +81,11 @@ pub enum ConnState {
 
 /// One connection of an application pool: to a database, or a client
 /// connection to the proxy.
+///
+/// One cache line, aligned: a fleet of 10,000 instances x 10 has 100,000 of
+/// them, touched at random, and at 72 bytes most straddled two lines.
 #[derive(Debug, Clone, Copy)]
+#[repr(align(64))]
 pub struct Conn {
     /// Owning pool.
     pub pool: u32,
@@ -99,13 +103,12 @@ pub struct Conn {
     pub req: u32,
     /// Generation of `req`.
     pub req_epoch: u32,
-    /// Start of the acquisition an opening connection is for.
-    pub open_start: Time,
     /// Borrows so far.
     pub uses: u32,
     /// Retire when returned at or after this time.
     pub retire_at: Time,
-    /// When it last became idle.
+    /// When it last became idle; while it is being opened, the start of
+    /// the acquisition it is opened for (both only read in those states).
     pub idle_since: Time,
     /// When its current or last query started.
     pub query_start: Time,
@@ -116,6 +119,8 @@ pub struct Conn {
     /// The running query will end in a statement timeout (no-cores path).
     pub query_fails: bool,
 }
+
+const _: () = assert!(std::mem::size_of::<Conn>() == 64);
 
 /// What became of a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -38,7 +38,7 @@ pub enum Event {
     /// A serverless request's cold start ended.
     ColdStartDone { req: u32, epoch: u32 },
     /// Function instance `func` of `svc` may have been idle for `idle_reclaim_s`.
-    Reclaim { svc: u32, func: u32, epoch: u32 },
+    Reclaim { svc: u32, func: u32, epoch: u32, again: bool },
     /// An orphaned connection finally closes at its database.
     OrphanGone { conn: u32 },
     /// A transaction's `timeout_ms` ran out.
@@ -142,6 +142,27 @@ impl EventQueue {
     }
 
     /// Schedules the next arrival, replacing any pending one.
+    /// Takes the key an event at `time` pushed now would get, without
+    /// pushing it: [`EventQueue::push_key`] pushes it later in the same
+    /// place in the order (an event known to be superseded before it
+    /// comes up need not take room in the heap meanwhile).
+    #[inline]
+    pub fn reserve(&mut self, time: Time) -> u128 {
+        self.entry(time, Event::Arrival).key
+    }
+
+    /// Pushes `event` with a key from [`EventQueue::reserve`].
+    #[inline]
+    pub fn push_key(&mut self, key: u128, event: Event) {
+        let e = Entry { key, event };
+        if self.top_taken {
+            self.top_taken = false;
+            self.heap.replace_top(e);
+        } else {
+            self.heap.push(e);
+        }
+    }
+
     #[inline]
     pub fn set_arrival(&mut self, time: Time) {
         self.arrival = self.entry(time, Event::Arrival).key;

@@ -29,6 +29,12 @@ pub struct Func {
     pub busy: bool,
     /// Bumped when it goes idle, so older reclaim timers are stale.
     pub epoch: u32,
+    /// Its reclaim timer (the one of its idle periods that is in the event
+    /// queue, live or stale) is queued.
+    pub queued: bool,
+    /// The queue key of its live reclaim timer not pushed yet (0: none):
+    /// it goes in when the queued, stale one comes up.
+    pub pending: u128,
 }
 
 /// A closed-loop virtual user.
