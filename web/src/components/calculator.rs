@@ -11,6 +11,7 @@ use std::rc::Rc;
 use poolcast::Scenario;
 use poolcast::analytic::{Calc, QueueResult};
 use poolcast::recommend::{Recommendation, Sizing, Slo};
+use poolcast::scenario::Route;
 use poolcast::sweep::{Sweep, SweepPoint};
 use web_sys::HtmlCanvasElement;
 use yew::prelude::*;
@@ -126,10 +127,10 @@ fn queues(c: &Calc) -> Html {
                     { for c.serverless.iter().map(|l| {
                         // The smaller of the two limits binds (the core's choice).
                         let binds = l.limit.functions < u64::from(l.max_concurrency);
-                        let (servers, bound_by, lost) = if binds {
-                            (l.limit.functions, format!("the {}'s headroom", l.limit.against), l.limit.refused)
-                        } else {
-                            (u64::from(l.max_concurrency), "max_concurrency".to_string(), l.throttled)
+                        let (servers, bound_by, lost) = match (binds, l.route) {
+                            (true, Route::Direct) => (l.limit.functions, "the database's headroom", l.limit.refused),
+                            (true, Route::Proxy) => (l.limit.functions, "proxy.max_client_conn", l.limit.refused),
+                            (false, _) => (u64::from(l.max_concurrency), "max_concurrency", l.throttled),
                         };
                         html! {
                             <tr>
