@@ -12,7 +12,6 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::Closure;
 use yew::prelude::*;
 
-use crate::budget::Knob;
 use crate::components::calculator::Calculator;
 use crate::components::fields::field_id;
 use crate::components::form::ScenarioForm;
@@ -25,7 +24,7 @@ use crate::jobs::Run;
 use crate::runner::{self, Runner, RunnerRef};
 use crate::state::{Action, Notice, State, Tone};
 use crate::{browser, export, loads, permalink, presets};
-use poolcast::recommend::Slo;
+use poolcast::recommend::{Sizing, Slo};
 
 /// Wait after the last edit before a small scenario re-runs, ms.
 const DEBOUNCE_MS: u32 = 600;
@@ -340,7 +339,7 @@ fn calculator(state: &StateRef, runner: &RunnerRef, valid: bool) -> Html {
     let d = state.dispatcher();
     let on_sweep = {
         let (state, runner, d) = (state.clone(), runner.clone(), d.clone());
-        Callback::from(move |knob: Knob| {
+        Callback::from(move |knob: Sizing| {
             if state.can_run() {
                 runner::start_sweep(&runner, &d, &state.scenario, knob);
             }
@@ -352,7 +351,7 @@ fn calculator(state: &StateRef, runner: &RunnerRef, valid: bool) -> Html {
     };
     let on_recommend = {
         let (state, runner, d) = (state.clone(), runner.clone(), d.clone());
-        Callback::from(move |(knob, slo): (Knob, Slo)| {
+        Callback::from(move |(knob, slo): (Sizing, Slo)| {
             if state.can_run() {
                 runner::start_advice(&runner, &d, &state.scenario, knob, slo);
             }

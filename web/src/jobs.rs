@@ -10,12 +10,11 @@
 
 use std::rc::Rc;
 
+use poolcast::recommend::{Recommendation, Sizing};
 use poolcast::report::Timeline;
 use poolcast::sweep::SweepPoint;
 use poolcast::{Report, Scenario};
 
-use crate::advise::{Advised, Tried};
-use crate::budget::Knob;
 use crate::figures::Figures;
 use crate::sensitivity::Band;
 use crate::state::{Notice, Tone};
@@ -61,7 +60,7 @@ pub enum NewJob {
         /// Points it will have.
         total: usize,
         /// What is swept.
-        knob: Knob,
+        knob: Sizing,
     },
     /// A recommendation search.
     Advice,
@@ -101,10 +100,10 @@ pub enum Reply {
     },
     /// One sweep point.
     SweepPoint(SweepPoint),
-    /// The search simulated one more value.
-    Tried(Tried),
-    /// The search ended: the scenario asked about and the answer.
-    Advised(Rc<(Scenario, Advised)>),
+    /// The search simulated one more value: its figures, as the SLO reads them.
+    Tried(SweepPoint),
+    /// The search ended: the scenario asked about and the core's answer.
+    Advised(Rc<(Scenario, Recommendation)>),
     /// The job failed.
     Failed(String),
 }
@@ -192,7 +191,7 @@ pub struct SweepRun {
     /// Whether it is still running.
     pub running: bool,
     /// What is swept.
-    pub knob: Option<Knob>,
+    pub knob: Option<Sizing>,
 }
 
 /// The calculator's recommendation.
@@ -203,10 +202,10 @@ pub enum Advice {
         /// Job id.
         id: u64,
         /// Values simulated so far.
-        tried: Vec<Tried>,
+        tried: Vec<SweepPoint>,
     },
     /// The answer, for the scenario it was asked about.
-    Done(Rc<(Scenario, Advised)>),
+    Done(Rc<(Scenario, Recommendation)>),
     /// The search could not run.
     Failed(String),
 }
@@ -461,7 +460,7 @@ mod tests {
             4,
             NewJob::Sweep {
                 total: 3,
-                knob: Knob::Service(0),
+                knob: Sizing::Pool(0),
             },
         );
         j.start(5, NewJob::Advice);

@@ -2,14 +2,12 @@
 //!
 //! The pure parts (the reducer and its jobs, form edits, the permalink
 //! codec, the gallery, what each import, paste or link loads, the
-//! `DATABASE_URL`/env and psql paste readers, the calculator's
-//! budget and queues, the recommendation search, the sensitivity band,
-//! exports, the worker protocol and the verdict wording) compile and are
-//! tested natively. The browser parts (Yew
+//! `DATABASE_URL`/env and psql paste readers, what the calculator can
+//! size, the sensitivity band, exports, the worker protocol and the verdict
+//! wording) compile and are tested natively. The formulas, budgets and the
+//! sizing search are the core's (`poolcast::analytic`, `poolcast::recommend`). The browser parts (Yew
 //! components, the worker host, canvases) are built only for wasm32.
 
-pub mod advise;
-pub mod budget;
 pub mod calibrate;
 pub mod edit;
 pub mod envparse;

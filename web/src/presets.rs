@@ -273,4 +273,114 @@ mod tests {
             rec(&b)
         );
     }
+
+    // The calculator's figures of the guides' entries, from the core (they
+    // were the page's own until the page drew the core's).
+
+    #[test]
+    fn the_calculator_budgets_the_guides() {
+        use poolcast::analytic::{database_budgets, proxy_calc};
+        let p = by_id("mega-directory").unwrap();
+        let a = database_budgets(p.before.as_ref().unwrap());
+        assert_eq!(a.len(), 1);
+        assert_eq!(a[0].rows[0].connections, 30, "3 x 1 x 10");
+        assert_eq!(a[0].rows[1].connections, 1000, "1000 functions x 1");
+        assert_eq!((a[0].total, a[0].limit, a[0].headroom), (1030, 97, -933));
+        let b = database_budgets(&p.scenario);
+        assert_eq!(b[0].rows.len(), 2);
+        assert_eq!(b[0].rows[1].who, "proxy");
+        assert_eq!((b[0].total, b[0].headroom), (50, 47));
+        let clients = proxy_calc(&p.scenario).unwrap();
+        assert_eq!(
+            (clients.client_connections, clients.max_client_conn),
+            (1000, 1000)
+        );
+        let s = by_id("failover").unwrap().scenario;
+        assert_eq!(
+            database_budgets(&s).len(),
+            3,
+            "the primary and two replicas"
+        );
+        assert!(
+            database_budgets(&s)
+                .iter()
+                .all(|b| b.total == 40 && b.limit == 97)
+        );
+    }
+
+    #[test]
+    fn the_calculator_queues_the_guides() {
+        use poolcast::analytic::{proxy_calc, serverless_losses};
+        let p = by_id("mega-directory").unwrap();
+        let a = serverless_losses(p.before.as_ref().unwrap());
+        assert_eq!(a.len(), 1);
+        // The database binds first: 97 - the API's 30 = 67 functions.
+        assert_eq!((a[0].limit.functions, a[0].max_concurrency), (67, 1000));
+        assert_eq!(a[0].limit.against, "primary");
+        // At 1000 req/s x 13.4 ms the functions need about 13 connections.
+        assert!((a[0].offered_load - 13.4).abs() < 0.2, "{:?}", a[0]);
+        assert!(a[0].limit.refused < 1e-6);
+        let b = serverless_losses(&p.scenario);
+        assert!(b[0].limit.functions >= u64::from(b[0].max_concurrency));
+        let q = proxy_calc(&p.scenario).unwrap().server_pools;
+        assert_eq!(q.len(), 1);
+        assert_eq!(q[0].servers, 20);
+        assert!((q[0].rate_per_s - 1000.0).abs() < 1e-9);
+        let c = q[0].erlang_c.as_ref().unwrap();
+        assert!(c.p_wait > 0.03 && c.p_wait < 0.1, "{c:?}");
+        let livedash = proxy_calc(&by_id("livedash").unwrap().scenario);
+        assert!(livedash.is_none_or(|p| p.server_pools.iter().all(|q| q.erlang_c.is_none())));
+    }
+
+    fn slo(ms: f64) -> poolcast::recommend::Slo {
+        poolcast::recommend::Slo {
+            max_p99_wait_ms: ms,
+            max_timeout_fraction: None,
+            max_failure_fraction: Some(0.001),
+        }
+    }
+
+    fn short(s: &Scenario) -> Scenario {
+        let mut s = s.clone();
+        s.duration_s = 40.0;
+        s.warmup_s = 5.0;
+        s
+    }
+
+    #[test]
+    fn the_smallest_proxy_pool_for_the_functions() {
+        use poolcast::recommend::{Sizing, recommend_sizing};
+        let mut s = short(&by_id("mega-directory").unwrap().scenario);
+        // A steady 1000 req/s of functions through the proxy.
+        s.services[1].workload.rate_per_s = 1000.0;
+        s.services[1].workload.rate_profile.clear();
+        let mut seen = 0;
+        let a =
+            recommend_sizing(&s, Sizing::Proxy, &slo(5.0), u64::MAX, &mut |_| seen += 1).unwrap();
+        let n = a.pool_max_size.expect("a pool meets 5 ms");
+        assert_eq!(
+            seen,
+            a.curve.len(),
+            "one progress report per simulated size"
+        );
+        let at = |v: u32| a.curve.iter().find(|p| p.value == f64::from(v));
+        assert!(at(n).is_some() && at(n - 1).is_some(), "{:?}", a.curve);
+        assert!(
+            (10..=30).contains(&n),
+            "{n}: 13 erlangs need a little more than 13"
+        );
+        assert_eq!(a.max_size_allowed, 67, "97 - the API's 30");
+    }
+
+    #[test]
+    fn a_pool_that_cannot_fit_says_so() {
+        use poolcast::recommend::{Sizing, recommend_sizing};
+        let mut s = short(&by_id("livedash").unwrap().scenario);
+        s.services[0].workload.rate_per_s = 6000.0;
+        let a = recommend_sizing(&s, Sizing::Pool(0), &slo(1.0), u64::MAX, &mut |_| {}).unwrap();
+        assert_eq!(a.pool_max_size, None);
+        assert_eq!(a.max_size_allowed, 48, "2 x 48 <= 97");
+        assert!(a.reason.is_some());
+        assert!(a.curve.iter().all(|t| t.value <= 48.0));
+    }
 }

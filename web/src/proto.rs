@@ -1,14 +1,12 @@
 //! The messages between the page and its simulation worker, as JSON text
 //! (`postMessage` of a string), and the worker's stepped run loop.
 
-use poolcast::recommend::Slo;
+use poolcast::recommend::{Recommendation, Sizing, Slo};
 use poolcast::report::Timeline;
 use poolcast::sweep::SweepPoint;
 use poolcast::{Report, Scenario, Sim};
 use serde::{Deserialize, Serialize};
 
-use crate::advise::{Advised, Tried};
-use crate::budget::Knob;
 use crate::figures::Figures;
 
 /// Events run between two progress messages.
@@ -42,7 +40,7 @@ pub enum ToWorker {
         scenario: Scenario,
         /// What is swept (its p99 wait is the point's).
         #[serde(default)]
-        knob: Option<Knob>,
+        knob: Option<Sizing>,
     },
     /// Run a scenario with query times scaled, for the sensitivity band.
     Band {
@@ -53,14 +51,15 @@ pub enum ToWorker {
         /// The scenario, already scaled.
         scenario: Scenario,
     },
-    /// Find the smallest value of a knob meeting an SLO.
+    /// Find the smallest value of what `knob` sizes meeting an SLO (the
+    /// core's `recommend_sizing`).
     Advise {
         /// Job id.
         id: u64,
         /// The scenario.
         scenario: Scenario,
         /// What to size.
-        knob: Knob,
+        knob: Sizing,
         /// The objective.
         slo: Slo,
     },
@@ -111,15 +110,15 @@ pub enum FromWorker {
     Tried {
         /// Job id.
         id: u64,
-        /// What it found.
-        tried: Tried,
+        /// Its figures, as the SLO reads them.
+        tried: SweepPoint,
     },
     /// The recommendation search ended.
     Advised {
         /// Job id.
         id: u64,
         /// The answer.
-        advised: Box<Advised>,
+        advised: Box<Recommendation>,
     },
     /// A job could not run.
     Failed {
@@ -201,7 +200,7 @@ mod tests {
         let advise = ToWorker::Advise {
             id: 4,
             scenario: s.clone(),
-            knob: Knob::Proxy,
+            knob: Sizing::Proxy,
             slo: Slo {
                 max_p99_wait_ms: 5.0,
                 max_timeout_fraction: None,
@@ -212,6 +211,29 @@ mod tests {
             serde_json::from_str::<ToWorker>(&advise.to_json()).unwrap(),
             advise
         );
+        // The core's answer and its progress cross as they are.
+        let rec = poolcast::recommend::recommend_sizing(
+            &s,
+            Sizing::Pool(0),
+            &Slo {
+                max_p99_wait_ms: 50.0,
+                max_timeout_fraction: None,
+                max_failure_fraction: None,
+            },
+            u64::MAX,
+            &mut |_| {},
+        )
+        .unwrap();
+        let tried = FromWorker::Tried {
+            id: 4,
+            tried: rec.curve[0],
+        };
+        assert_eq!(FromWorker::from_json(&tried.to_json()).unwrap(), tried);
+        let advised = FromWorker::Advised {
+            id: 4,
+            advised: Box::new(rec),
+        };
+        assert_eq!(FromWorker::from_json(&advised.to_json()).unwrap(), advised);
         assert!(FromWorker::from_json("{\"type\":\"nope\"}").is_err());
     }
 

@@ -7,11 +7,10 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use poolcast::Scenario;
-use poolcast::recommend::Slo;
+use poolcast::recommend::{Sizing, Slo, with_size};
 use yew::prelude::*;
 
 use crate::browser;
-use crate::budget::Knob;
 use crate::host::WorkerHost;
 use crate::jobs::{JobKind, NewJob, Outcome, Reply};
 use crate::proto::{FromWorker, ToWorker};
@@ -216,11 +215,11 @@ pub fn start_sweep(
     runner: &RunnerRef,
     d: &UseReducerDispatcher<State>,
     scenario: &Scenario,
-    knob: Knob,
+    knob: Sizing,
 ) {
     let jobs: Vec<(u32, Scenario)> = state::sweep_values(scenario, knob)
         .into_iter()
-        .map(|n| (n, knob.set(scenario, n)))
+        .filter_map(|n| Some((n, with_size(scenario, knob, n).ok()?)))
         .filter(|(_, s)| poolcast::validate(s, state::MAX_EVENTS).is_ok())
         .collect();
     let hosts: Vec<WorkerHost> = (0..sweep_workers())
@@ -253,7 +252,7 @@ pub fn start_advice(
     runner: &RunnerRef,
     d: &UseReducerDispatcher<State>,
     scenario: &Scenario,
-    knob: Knob,
+    knob: Sizing,
     slo: Slo,
 ) {
     let host = spawn(runner, d);

@@ -12,8 +12,8 @@ use std::collections::BTreeMap;
 use std::rc::Rc;
 
 use poolcast::Scenario;
+use poolcast::recommend::Sizing;
 
-use crate::budget::Knob;
 use crate::calibrate::Measured;
 use crate::edit::{self, Edit, Kind};
 use crate::jobs::{JobKind, Jobs, NewJob, Outcome, Pinned, Reply};
@@ -79,23 +79,48 @@ pub enum PinChange {
 }
 
 /// The pool sizes a sweep tries: about 16 from 1 up to twice the current
-/// size or the database's share per pool, whichever is larger, plus those
-/// two sizes themselves.
+/// size or the largest the connection limits allow, whichever is larger,
+/// plus those two sizes themselves.
 pub fn sweep_sizes(s: &Scenario) -> Vec<u32> {
-    sweep_values(s, Knob::Service(0))
+    sweep_values(s, Sizing::Pool(0))
 }
 
-/// The values a sweep of `knob` tries (see [`sweep_sizes`]).
-pub fn sweep_values(s: &Scenario, knob: Knob) -> Vec<u32> {
-    let allowed = knob.allowed(s).min(100_000);
-    let current = knob.value(s);
+/// The values a sweep of `sizing` tries (see [`sweep_sizes`]); the largest
+/// allowed is the core's ([`Sizing::allowed`]).
+pub fn sweep_values(s: &Scenario, sizing: Sizing) -> Vec<u32> {
+    if sizing.validate(s).is_err() {
+        return Vec::new();
+    }
+    let allowed = sizing.allowed(s).0;
+    let current = sizing.current(s);
     let hi = current.saturating_mul(2).max(allowed).clamp(4, 200);
     let step = hi.div_ceil(16);
     let mut sizes: Vec<u32> = (1..=hi).step_by(step as usize).collect();
-    sizes.extend([current.min(hi), allowed.clamp(1, hi), hi]);
+    sizes.extend([current.clamp(1, hi), allowed.clamp(1, hi), hi]);
     sizes.sort_unstable();
     sizes.dedup();
     sizes
+}
+
+/// What the calculator can size in `s`: each service's pool, and the
+/// proxy's `default_pool_size` when a service routes through it.
+pub fn sizings(s: &Scenario) -> Vec<Sizing> {
+    (0..s.services.len())
+        .map(Sizing::Pool)
+        .chain([Sizing::Proxy])
+        .filter(|z| z.validate(s).is_ok())
+        .collect()
+}
+
+/// What `sizing` sizes, for people.
+pub fn sizing_label(sizing: Sizing, s: &Scenario) -> String {
+    match sizing {
+        Sizing::Pool(_) => format!(
+            "{}'s pool size (pool.max_size)",
+            sizing.service(s).unwrap_or("?")
+        ),
+        Sizing::Proxy => "the proxy's default_pool_size".into(),
+    }
 }
 
 /// Everything the page shows.
@@ -749,8 +774,36 @@ mod tests {
         one.app_mut().instances = 200;
         assert!(sweep_sizes(&one).iter().all(|n| (1..=200).contains(n)));
         let mega = crate::presets::by_id("mega-directory").unwrap().scenario;
-        let proxy = sweep_values(&mega, Knob::Proxy);
+        let proxy = sweep_values(&mega, Sizing::Proxy);
         assert!(proxy.contains(&20) && proxy.contains(&67), "{proxy:?}");
+    }
+
+    #[test]
+    fn the_calculator_sizes_each_pool_and_the_proxy() {
+        let p = crate::presets::by_id("mega-directory").unwrap();
+        assert_eq!(
+            sizings(&p.scenario),
+            [Sizing::Pool(0), Sizing::Pool(1), Sizing::Proxy]
+        );
+        assert_eq!(sizings(p.before.as_ref().unwrap()).len(), 2);
+        assert_eq!(
+            sizing_label(Sizing::Pool(1), &p.scenario),
+            "functions's pool size (pool.max_size)"
+        );
+        // The largest sizes are the core's.
+        assert_eq!(
+            Sizing::Proxy.allowed(&p.scenario).0,
+            67,
+            "97 - the API's 30"
+        );
+        assert_eq!(
+            Sizing::Pool(0).allowed(&p.scenario).0,
+            25,
+            "3 x 25 + 20 <= 97"
+        );
+        let warm = crate::presets::by_id("cultivai").unwrap().scenario;
+        let s = poolcast::recommend::with_size(&warm, Sizing::Pool(0), 9).unwrap();
+        assert_eq!((s.app().pool.max_size, s.app().pool.min_idle), (9, 9));
     }
 
     #[test]
@@ -761,16 +814,16 @@ mod tests {
             max_timeout_fraction: None,
             max_failure_fraction: None,
         };
-        let adv = crate::advise::advise(
+        let adv = poolcast::recommend::recommend_sizing(
             &s,
-            Knob::Service(0),
+            Sizing::Pool(0),
             &slo,
-            &mut crate::advise::simulate,
+            MAX_EVENTS,
             &mut |_| {},
         )
         .unwrap();
         let answer = Rc::new((s.clone(), adv));
-        let t = answer.1.tried[0];
+        let t = answer.1.curve[0];
         let st = State::with_scenario(s)
             .apply(started(4, NewJob::Advice))
             .apply(reply(4, Reply::Tried(t)))
@@ -795,7 +848,7 @@ mod tests {
                 7,
                 NewJob::Sweep {
                     total: 2,
-                    knob: Knob::Service(0),
+                    knob: Sizing::Pool(0),
                 },
             ))
             .apply(reply(7, Reply::SweepPoint(pt(20.0))))

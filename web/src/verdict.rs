@@ -4,9 +4,8 @@
 //! incident says so.
 
 use poolcast::Report;
+use poolcast::analytic::database_budgets;
 use poolcast::report::Incident;
-
-use crate::budget::budgets;
 
 /// How the verdict should look.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,7 +58,7 @@ pub fn cause_fix(cause: &str, r: &Report) -> String {
                            shorten queries"
             .into(),
         "too_many_clients" => {
-            let over: Vec<String> = budgets(&r.scenario)
+            let over: Vec<String> = database_budgets(&r.scenario)
                 .iter()
                 .filter(|b| b.total > b.limit)
                 .map(|b| format!("{} {} of {}", b.database, b.total, b.limit))
@@ -304,7 +303,7 @@ fn unsafe_text(r: &Report, lost: u64, incident: Option<String>) -> String {
 
 /// "80 of 97" for one database, "primary 40 of 97, replica:1 40 of 97" for more.
 fn budget_phrase(r: &Report) -> String {
-    let b = budgets(&r.scenario);
+    let b = database_budgets(&r.scenario);
     match b.as_slice() {
         [one] => format!("{} of {}", one.total, one.limit),
         many => many

@@ -4,13 +4,12 @@
 //! interrupted from inside; the page cancels by terminating the worker and
 //! starting a fresh one.
 
+use poolcast::recommend::{Sizing, recommend_sizing};
 use poolcast::sweep::SweepPoint;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
 
-use crate::advise::{advise, judge};
-use crate::budget::Knob;
 use crate::figures::Figures;
 use crate::proto::{FromWorker, ToWorker, run_stepped};
 
@@ -75,46 +74,41 @@ fn handle(scope: &DedicatedWorkerGlobalScope, text: &str) {
             knob,
             slo,
         } => {
-            let mut simulate = |s: &poolcast::Scenario| run_stepped(s, |_| {});
-            let mut tried = |t: &crate::advise::Tried| {
-                post(scope, &FromWorker::Tried { id, tried: *t });
+            // The core's search; it reports each simulated size as it
+            // finishes. Cancel terminates this worker.
+            let mut tried = |point: &SweepPoint| {
+                post(scope, &FromWorker::Tried { id, tried: *point });
             };
-            match advise(&scenario, knob, &slo, &mut simulate, &mut tried) {
+            match recommend_sizing(&scenario, knob, &slo, u64::MAX, &mut tried) {
                 Ok(a) => FromWorker::Advised {
                     id,
                     advised: Box::new(a),
                 },
-                Err(message) => FromWorker::Failed { id, message },
+                Err(e) => FromWorker::Failed {
+                    id,
+                    message: e.to_string(),
+                },
             }
         }
     };
     post(scope, &msg);
 }
 
-/// One point of sweep `id`: `scenario` run at `value` of `knob`.
+/// One point of sweep `id`: `scenario` run at `value` of `knob`, its
+/// figures those of what `knob` sizes (its service's, or the proxy's).
 fn sweep_point(
     id: u64,
     value: f64,
     scenario: &poolcast::Scenario,
-    knob: Option<Knob>,
+    knob: Option<Sizing>,
 ) -> FromWorker {
     match run_stepped(scenario, |_| {}) {
         Ok(report) => {
-            let mut point = SweepPoint::from_report(value, &report);
-            if let Some(k) = knob {
-                // The wait the knob acts on: its service's, or the proxy's.
-                let j = judge(
-                    &report,
-                    k,
-                    &poolcast::recommend::Slo {
-                        max_p99_wait_ms: f64::INFINITY,
-                        max_timeout_fraction: None,
-                        max_failure_fraction: None,
-                    },
-                );
-                point.p99_wait_ms = j.p99_wait_ms;
+            let scope = knob.map_or(poolcast::sweep::Scope::All, |k| k.scope(scenario));
+            FromWorker::SweepDone {
+                id,
+                point: SweepPoint::from_scope(value, &report, scope),
             }
-            FromWorker::SweepDone { id, point }
         }
         Err(message) => FromWorker::Failed { id, message },
     }

@@ -7,11 +7,14 @@ import { check, dist } from '../lib.mjs';
 
 /**
  * The whole site's transfer size budget, gzipped: a guard against growth at
- * today's size (546 KB, one wasm module) plus 2 %. Issue #11 asks for under
- * 500 KB, which version 2's page does not meet yet (version 1's did, at
- * 485 KB); lower this as the site shrinks.
+ * today's size plus under 1 %. 546 KB with one wasm module; 557.7 KB since
+ * the page's sizing search is the core's `recommend_sizing` (issue #16, one
+ * answer: its capacity gate, field paths and the sentences that explain an
+ * answer, +11 KB, where the page's own search had none of them). Issue #11
+ * asks for under 500 KB, which version 2's page does not meet yet (version
+ * 1's did, at 485 KB); lower this as the site shrinks.
  */
-const SITE_GZIP_BUDGET = 555_000;
+const SITE_GZIP_BUDGET = 562_000;
 
 /** Each file of the site gzipped (level 6, as servers do), and the total. */
 async function siteSize(dir) {

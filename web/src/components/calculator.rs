@@ -1,24 +1,26 @@
-//! The calculator panel: the connection budget of each database summed over
-//! the services and the proxy, Erlang B for serverless functions, Erlang C
-//! for the proxy's server pool, the version-1 formulas for one service, the
-//! smallest value of a chosen knob (a service's pool size or the proxy's
-//! `default_pool_size`) meeting an SLO, and a sweep of that knob.
+//! The calculator panel: the core's [`Calc`] for the scenario (the
+//! connection budget of each database summed over the services and the
+//! proxy, Erlang B for serverless functions, Erlang C for the proxy's server
+//! pools, the single-pool formulas for one service), the core's smallest
+//! value of a chosen [`Sizing`] (a service's pool size or the proxy's
+//! `default_pool_size`) meeting an SLO, and a sweep of it. The panel draws;
+//! every figure is the core's.
 
 use std::rc::Rc;
 
 use poolcast::Scenario;
 use poolcast::analytic::{Calc, QueueResult};
-use poolcast::recommend::Slo;
-use poolcast::sweep::Sweep;
+use poolcast::recommend::{Recommendation, Sizing, Slo};
+use poolcast::scenario::Route;
+use poolcast::sweep::{Sweep, SweepPoint};
 use web_sys::HtmlCanvasElement;
 use yew::prelude::*;
 
 use super::chart::{download_png, draw_sized};
 use super::fields::NumField;
-use crate::advise::Advised;
-use crate::budget::{self, Knob};
 use crate::edit::Kind;
 use crate::jobs::{Advice, SweepRun};
+use crate::state::{sizing_label, sizings};
 use crate::verdict::{fmt_ms, fmt_pct};
 
 /// Props of [`Calculator`].
@@ -26,7 +28,7 @@ use crate::verdict::{fmt_ms, fmt_pct};
 pub struct CalculatorProps {
     /// The scenario in the form.
     pub scenario: Scenario,
-    /// The service the form shows (the default knob).
+    /// The service the form shows (the default sizing).
     pub service: usize,
     /// Whether it is valid (nothing is computed otherwise).
     pub valid: bool,
@@ -34,12 +36,12 @@ pub struct CalculatorProps {
     pub sweep: Option<SweepRun>,
     /// The recommendation, if any.
     pub advice: Option<Advice>,
-    /// Start a sweep of a knob.
-    pub on_sweep: Callback<Knob>,
+    /// Start a sweep of what a sizing sizes.
+    pub on_sweep: Callback<Sizing>,
     /// Cancel the sweep.
     pub on_cancel_sweep: Callback<()>,
-    /// Search for the smallest value of a knob meeting an SLO.
-    pub on_recommend: Callback<(Knob, Slo)>,
+    /// Search for the smallest value of a sizing meeting an SLO.
+    pub on_recommend: Callback<(Sizing, Slo)>,
     /// Cancel the search.
     pub on_cancel_recommend: Callback<()>,
 }
@@ -59,20 +61,23 @@ fn queue_row(label: &str, q: &QueueResult) -> Html {
 }
 
 /// The connection budget of every database.
-fn budget_table(s: &Scenario) -> Html {
-    let budgets = budget::budgets(s);
+fn budget_table(c: &Calc) -> Html {
     html! {
         <table class="calc-table budget" data-testid="calc-budget">
             <caption>{ "Connection budget: who can open how many connections, against what limit" }</caption>
             <thead><tr><th>{ "database" }</th><th>{ "who" }</th><th>{ "how" }</th><th class="num">{ "connections" }</th></tr></thead>
-            { for budgets.iter().map(|b| {
-                let head = b.headroom();
+            { for c.databases.iter().map(|b| {
+                let head = b.headroom;
                 html! {
                     <tbody>
                         { for b.rows.iter().enumerate().map(|(k, row)| html! {
                             <tr>
                                 <td>{ if k == 0 { b.database.clone() } else { String::new() } }</td>
-                                <td>{ &row.who }</td><td>{ &row.how }</td>
+                                <td>{ &row.who }</td>
+                                <td>{ match &row.note {
+                                    Some(note) => format!("{} ({note})", row.formula),
+                                    None => row.formula.clone(),
+                                } }</td>
                                 <td class="num">{ row.connections }</td>
                             </tr>
                         }) }
@@ -94,10 +99,19 @@ fn budget_table(s: &Scenario) -> Html {
 }
 
 /// Erlang B for serverless services and Erlang C for the proxy.
-fn queues(s: &Scenario) -> Html {
-    let loss = budget::serverless_loss(s);
-    let proxy = budget::proxy_queues(s);
-    let clients = budget::proxy_clients(s);
+fn queues(c: &Calc) -> Html {
+    let clients = c
+        .proxy
+        .as_ref()
+        .filter(|p| p.client_connections > 0)
+        .map(|p| (p.client_connections, u64::from(p.max_client_conn)));
+    let proxy: Vec<(&poolcast::analytic::ServerPoolQueue, &QueueResult)> = c
+        .proxy
+        .iter()
+        .flat_map(|p| &p.server_pools)
+        .filter(|q| q.rate_per_s > 0.0)
+        .filter_map(|q| Some((q, q.erlang_c.as_ref()?)))
+        .collect();
     let wait = |x: Option<f64>| x.map(fmt_ms).unwrap_or_else(|| "unbounded".into());
     html! {
         <>
@@ -107,29 +121,38 @@ fn queues(s: &Scenario) -> Html {
                         if n > max { ": past it PgBouncer refuses them" } else { "" }) }
                 </p>
             }
-            if !loss.is_empty() {
+            if !c.serverless.is_empty() {
                 <table class="calc-table" data-testid="calc-erlang-b">
-                    <caption>{ "Erlang B: serverless functions as a loss system (warm functions, no cold starts)" }</caption>
-                    { for loss.iter().map(|l| html! {
-                        <tr>
-                            <th>{ &l.service }</th>
-                            <td>{ format!("{:.1} functions busy on average", l.offered) }</td>
-                            <td>{ format!("c = {} ({})", l.servers, l.bound_by) }</td>
-                            <td>{ format!("lost {}", fmt_pct(l.loss)) }</td>
-                        </tr>
+                    <caption>{ "Erlang B: serverless functions as a loss system (throttled at max_concurrency, or refused at a connection limit)" }</caption>
+                    { for c.serverless.iter().map(|l| {
+                        // The smaller of the two limits binds (the core's choice).
+                        let binds = l.limit.functions < u64::from(l.max_concurrency);
+                        let (servers, bound_by, lost) = match (binds, l.route) {
+                            (true, Route::Direct) => (l.limit.functions, "the database's headroom", l.limit.refused),
+                            (true, Route::Proxy) => (l.limit.functions, "proxy.max_client_conn", l.limit.refused),
+                            (false, _) => (u64::from(l.max_concurrency), "max_concurrency", l.throttled),
+                        };
+                        html! {
+                            <tr>
+                                <th>{ &l.service }</th>
+                                <td>{ format!("{:.1} functions busy on average", l.offered_load) }</td>
+                                <td>{ format!("c = {servers} ({bound_by})") }</td>
+                                <td>{ format!("lost {}", fmt_pct(lost)) }</td>
+                            </tr>
+                        }
                     }) }
                 </table>
             }
             if !proxy.is_empty() {
                 <table class="calc-table" data-testid="calc-erlang-c-proxy">
                     <caption>{ "Erlang C: the proxy's server pool of each database (M/M/c, c = default_pool_size)" }</caption>
-                    { for proxy.iter().map(|q| html! {
+                    { for proxy.iter().map(|(q, e)| html! {
                         <tr>
                             <th>{ format!("{} (c = {})", q.database, q.servers) }</th>
-                            <td>{ format!("{:.0} tx/s × {} = {:.1} busy", q.rate_per_s, fmt_ms(q.hold_ms), q.offered) }</td>
-                            <td>{ format!("P(wait) {}", fmt_pct(q.p_wait)) }</td>
-                            <td>{ format!("mean {}", wait(q.mean_wait_ms)) }</td>
-                            <td>{ format!("p99 {}", wait(q.p99_wait_ms)) }</td>
+                            <td>{ format!("{:.0} tx/s × {} = {:.1} busy", q.rate_per_s, fmt_ms(q.hold_ms), e.offered_load) }</td>
+                            <td>{ format!("P(wait) {}", fmt_pct(e.p_wait)) }</td>
+                            <td>{ format!("mean {}", wait(e.mean_wait_ms)) }</td>
+                            <td>{ format!("p99 {}", wait(e.p99_wait_ms)) }</td>
                         </tr>
                     }) }
                 </table>
@@ -138,7 +161,8 @@ fn queues(s: &Scenario) -> Html {
     }
 }
 
-/// Version 1's formulas for one service alone.
+/// The single-pool formulas for one service, in its scenario (the core's
+/// `calc_for`).
 fn formulas(c: &Calc, name: &str) -> Html {
     let l = &c.littles_law;
     let r = &c.rules;
@@ -183,44 +207,59 @@ fn advice_view(a: &Advice, current: &Scenario) -> Html {
         },
         Advice::Failed(m) => html! { <p class="error" data-testid="advice">{ m }</p> },
         Advice::Done(answer) => {
-            let (s, r): (&Scenario, &Advised) = (&answer.0, &answer.1);
-            let what = r.knob.label(s);
-            let headline = match r.value {
+            let (s, r): (&Scenario, &Recommendation) = (&answer.0, &answer.1);
+            let what = match r.service.as_deref() {
+                Some(name) => format!("{name}'s pool size ({})", r.field),
+                None => "the proxy's default_pool_size".to_string(),
+            };
+            let headline = match r.pool_max_size {
                 Some(n) => format!(
-                    "Smallest {what} meeting the SLO: {n} (p99 wait at most {} ms{}; the databases accept up to {}).",
+                    "Smallest {what} meeting the SLO: {n} (p99 wait at most {} ms{}; the connection limits allow up to {}).",
                     r.slo.max_p99_wait_ms,
                     r.slo
                         .max_failure_fraction
                         .map(|f| format!(", failures at most {}", fmt_pct(f)))
                         .unwrap_or_default(),
-                    r.allowed
+                    r.max_size_allowed
                 ),
                 None => format!(
-                    "No {what} up to {} meets the SLO: the fix is elsewhere (fewer instances, a proxy, shorter queries, more cores).",
-                    r.allowed
+                    "No {what} up to {} meets the SLO{}",
+                    r.max_size_allowed,
+                    r.reason
+                        .as_deref()
+                        .map_or(".".into(), |why| format!(": {why}"))
                 ),
             };
             let tried: Vec<String> = r
-                .tried
+                .curve
                 .iter()
-                .map(|t| {
-                    format!(
-                        "{}: p99 {}, failed {}{}",
-                        t.value,
-                        fmt_ms(t.p99_wait_ms),
-                        fmt_pct(t.fail_fraction),
-                        if t.ok { " ✓" } else { "" }
-                    )
-                })
+                .map(|t| tried_text(t, r.pool_max_size))
                 .collect();
+            let mut more: Vec<String> = r.fixes.clone();
+            more.extend(r.notes.iter().cloned());
             html! {
                 <div class={classes!("advice", (s != current).then_some("stale"))} data-testid="advice">
                     <p><strong>{ headline }</strong></p>
-                    <p class="hint">{ format!("Simulated: {}", tried.join(" · ")) }</p>
+                    <p class="hint">{ format!("Simulated: {}", tried.join(" · ")) }
+                        { for more.iter().map(|m| html! { <>{ " " }{ m }</> }) }</p>
                 </div>
             }
         }
     }
+}
+
+/// One simulated value of a search. The search keeps the met and the missed
+/// values on either side of its answer, so the answer marks which met.
+fn tried_text(t: &SweepPoint, answer: Option<u32>) -> String {
+    let met = answer.is_some_and(|n| t.value >= f64::from(n));
+    format!(
+        "{}: p99 {}, timed out {}, failed {}{}",
+        t.value,
+        fmt_ms(t.p99_wait_ms),
+        fmt_pct(t.timeout_fraction),
+        fmt_pct(t.failure_fraction),
+        if met { " ✓" } else { "" }
+    )
 }
 
 /// The sweep's points as a table, for screen readers and exact numbers.
@@ -251,22 +290,20 @@ fn sweep_table(sw: &SweepRun) -> Html {
 }
 
 /// The calculator panel: the budget, the queues and the formulas for one
-/// service, then the recommendation and the sweep of the chosen knob.
+/// service, then the recommendation and the sweep of the chosen sizing.
 ///
-/// Its hooks (the SLO's text, the chosen knob, the sweep's canvas) belong to
+/// Its hooks (the SLO's text, the chosen sizing, the sweep's canvas) belong to
 /// this component, and the SLO row uses all of them, so the row stays here;
 /// the sweep and the tables are drawn by the functions above and below.
 #[function_component(Calculator)]
 pub fn calculator(p: &CalculatorProps) -> Html {
     let p99 = use_state(|| "50".to_string());
     let fail_pct = use_state(|| "0.1".to_string());
-    let knobs = budget::knobs(&p.scenario);
-    let chosen = use_state(|| None::<Knob>);
-    let knob = chosen
-        .filter(|k| knobs.contains(k))
-        .unwrap_or(Knob::Service(
-            p.service.min(p.scenario.services.len().saturating_sub(1)),
-        ));
+    let knobs = sizings(&p.scenario);
+    let chosen = use_state(|| None::<Sizing>);
+    let knob = chosen.filter(|k| knobs.contains(k)).unwrap_or(Sizing::Pool(
+        p.service.min(p.scenario.services.len().saturating_sub(1)),
+    ));
     let canvas = use_node_ref();
     let sweep_data = sweep_chart_data(p);
     use_sweep_chart(&canvas, sweep_data.clone(), p);
@@ -277,18 +314,11 @@ pub fn calculator(p: &CalculatorProps) -> Html {
         };
     }
     let svc_index = match knob {
-        Knob::Service(i) => i,
-        Knob::Proxy => p.service,
+        Sizing::Pool(i) => i,
+        Sizing::Proxy => p.service,
     }
     .min(p.scenario.services.len().saturating_sub(1));
-    let one = Scenario {
-        services: vec![p.scenario.services[svc_index].clone()],
-        proxy: None,
-        events: Vec::new(),
-        version: 2,
-        ..p.scenario.clone()
-    };
-    let calc = poolcast::analytic::calc(&one);
+    let calc = poolcast::analytic::calc_for(&p.scenario, svc_index);
     let slo = slo(&p99, &fail_pct);
     let set_text = |h: UseStateHandle<String>| {
         Callback::from(move |(_, _, t): (String, Kind, String)| h.set(t))
@@ -315,15 +345,15 @@ pub fn calculator(p: &CalculatorProps) -> Html {
     html! {
         <section class="calc" aria-label="Calculator">
             <h2>{ "Calculator" }</h2>
-            { budget_table(&p.scenario) }
-            { queues(&p.scenario) }
+            { budget_table(&calc) }
+            { queues(&calc) }
             { formulas(&calc, &name) }
             <div class="slo">
                 <div class="field">
                     <label for="f-knob">{ "Size" }</label>
                     <select id="f-knob" data-testid="knob" onchange={on_knob}>
                         { for knobs.iter().enumerate().map(|(i, k)| html! {
-                            <option value={i.to_string()} selected={*k == knob}>{ k.label(&p.scenario) }</option>
+                            <option value={i.to_string()} selected={*k == knob}>{ sizing_label(*k, &p.scenario) }</option>
                         }) }
                     </select>
                 </div>
@@ -342,8 +372,10 @@ pub fn calculator(p: &CalculatorProps) -> Html {
     }
 }
 
-/// The SLO typed in: a p99 wait in ms and, if given, a failure percentage;
-/// `None` while the wait is not a number.
+/// The SLO typed in: a p99 wait in ms and, if given, a failure percentage,
+/// which bounds both the core's timeout fraction (of acquisitions) and its
+/// failure fraction (of requests, other causes), so a timeout counts as a
+/// failure as the page says; `None` while the wait is not a number.
 fn slo(p99: &str, fail_pct: &str) -> Option<Slo> {
     let read = |t: &str| {
         t.trim()
@@ -351,10 +383,11 @@ fn slo(p99: &str, fail_pct: &str) -> Option<Slo> {
             .ok()
             .filter(|x| x.is_finite() && *x >= 0.0)
     };
+    let fail = read(fail_pct).map(|x| x / 100.0);
     read(p99).map(|max_p99_wait_ms| Slo {
         max_p99_wait_ms,
-        max_timeout_fraction: None,
-        max_failure_fraction: read(fail_pct).map(|x| x / 100.0),
+        max_timeout_fraction: fail,
+        max_failure_fraction: fail,
     })
 }
 
@@ -364,7 +397,9 @@ fn sweep_chart_data(p: &CalculatorProps) -> Option<Rc<Sweep>> {
         .as_ref()
         .filter(|sw| !sw.points.is_empty())
         .map(|sw| {
-            let field = sw.knob.map_or("pool.max_size".into(), Knob::path);
+            let field = sw
+                .knob
+                .map_or("pool.max_size".into(), |k| k.field(&p.scenario));
             Rc::new(Sweep {
                 field,
                 db_limit: u64::from(p.scenario.db_limit()),
@@ -387,9 +422,9 @@ fn use_sweep_chart(canvas: &NodeRef, data: Option<Rc<Sweep>>, p: &CalculatorProp
     });
 }
 
-/// The sweep of `knob`: its buttons and progress, its chart on `canvas`
+/// The sweep of what `knob` sizes: its buttons and progress, its chart on `canvas`
 /// (hidden until there are points) and its table.
-fn sweep_view(p: &CalculatorProps, knob: Knob, canvas: &NodeRef, data: Option<&Sweep>) -> Html {
+fn sweep_view(p: &CalculatorProps, knob: Sizing, canvas: &NodeRef, data: Option<&Sweep>) -> Html {
     let sweeping = p.sweep.as_ref().is_some_and(|sw| sw.running);
     let on_sweep = p.on_sweep.reform(move |_: MouseEvent| knob);
     let on_cancel_sweep = p.on_cancel_sweep.reform(|_: MouseEvent| ());
@@ -398,7 +433,7 @@ fn sweep_view(p: &CalculatorProps, knob: Knob, canvas: &NodeRef, data: Option<&S
         <>
             <div class="sweep-bar">
                 <button type="button" onclick={on_sweep} disabled={sweeping} data-testid="sweep">
-                    { format!("Sweep {} ({} runs, {} workers)", knob.path(),
+                    { format!("Sweep {} ({} runs, {} workers)", knob.field(&p.scenario),
                         crate::state::sweep_values(&p.scenario, knob).len(), crate::runner::sweep_workers()) }
                 </button>
                 <button type="button" onclick={on_cancel_sweep} disabled={!sweeping} data-testid="sweep-cancel">{ "Cancel" }</button>
