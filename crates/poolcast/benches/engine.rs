@@ -39,10 +39,7 @@ fn main() {
         args.remove(i);
         n.parse().expect("case number")
     });
-    let scale: f64 = args
-        .iter()
-        .find_map(|a| a.parse().ok())
-        .unwrap_or(1.0);
+    let scale: f64 = args.iter().find_map(|a| a.parse().ok()).unwrap_or(1.0);
     if let Some(case) = case {
         run_case(case, scale);
         return;

@@ -38,7 +38,12 @@ pub enum Event {
     /// A serverless request's cold start ended.
     ColdStartDone { req: u32, epoch: u32 },
     /// Function instance `func` of `svc` may have been idle for `idle_reclaim_s`.
-    Reclaim { svc: u32, func: u32, epoch: u32, again: bool },
+    Reclaim {
+        svc: u32,
+        func: u32,
+        epoch: u32,
+        again: bool,
+    },
     /// An orphaned connection finally closes at its database.
     OrphanGone { conn: u32 },
     /// A transaction's `timeout_ms` ran out.
