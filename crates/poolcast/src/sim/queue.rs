@@ -138,6 +138,12 @@ impl EventQueue {
     #[inline(always)]
     pub fn push(&mut self, time: Time, event: Event) {
         let e = self.entry(time, event);
+        self.push_entry(e);
+    }
+
+    /// Puts `e` in the heap, in the slot of a top just taken if there is one.
+    #[inline(always)]
+    fn push_entry(&mut self, e: Entry) {
         if self.top_taken {
             self.top_taken = false;
             self.heap.replace_top(e);
@@ -146,7 +152,6 @@ impl EventQueue {
         }
     }
 
-    /// Schedules the next arrival, replacing any pending one.
     /// Takes the key an event at `time` pushed now would get, without
     /// pushing it: [`EventQueue::push_key`] pushes it later in the same
     /// place in the order (an event known to be superseded before it
@@ -159,15 +164,10 @@ impl EventQueue {
     /// Pushes `event` with a key from [`EventQueue::reserve`].
     #[inline]
     pub fn push_key(&mut self, key: u128, event: Event) {
-        let e = Entry { key, event };
-        if self.top_taken {
-            self.top_taken = false;
-            self.heap.replace_top(e);
-        } else {
-            self.heap.push(e);
-        }
+        self.push_entry(Entry { key, event });
     }
 
+    /// Schedules the next arrival, replacing any pending one.
     #[inline]
     pub fn set_arrival(&mut self, time: Time) {
         self.arrival = self.entry(time, Event::Arrival).key;

@@ -130,18 +130,24 @@ impl Engine {
             }
             f.pending = key;
         } else {
-            f.queued = true;
-            let again = false;
-            self.queue.push_key(
-                key,
-                Event::Reclaim {
-                    svc,
-                    func,
-                    epoch,
-                    again,
-                },
-            );
+            self.queue_reclaim(key, svc, func, epoch);
         }
+    }
+
+    /// Puts function `func`'s reclaim timer in the queue with `key`: the
+    /// one it keeps there.
+    fn queue_reclaim(&mut self, key: u128, svc: u32, func: u32, epoch: u32) {
+        self.svcs[svc as usize].funcs[func].queued = true;
+        let again = false;
+        self.queue.push_key(
+            key,
+            Event::Reclaim {
+                svc,
+                func,
+                epoch,
+                again,
+            },
+        );
     }
 
     /// A function's queued reclaim timer came up stale: its pending one,
@@ -158,17 +164,8 @@ impl Engine {
             self.unpushed_events += u64::from(key_time(key) < self.end);
             return;
         }
-        f.queued = true;
-        let (epoch, again) = (f.epoch, false);
-        self.queue.push_key(
-            key,
-            Event::Reclaim {
-                svc,
-                func,
-                epoch,
-                again,
-            },
-        );
+        let epoch = f.epoch;
+        self.queue_reclaim(key, svc, func, epoch);
     }
 
     /// Unfreezes a function's pools: their idle timers resume where they
