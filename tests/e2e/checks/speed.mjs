@@ -81,7 +81,7 @@ async function speed(page, scenario, label, runs) {
 
 /** wasm vs native speed on the README's benchmark scenario, M/M/10 at rho
  * 0.9 (examples/mm10.json), when the CLI is built; then the benchmark's
- * version-2 shapes (crates/poolcast/benches/cases), shorter. */
+ * version-2 shapes and fleets (crates/poolcast/benches/cases), shorter. */
 export async function wasmVsNative(ctx) {
   const { page } = ctx;
   await openPanels(page);
@@ -91,6 +91,14 @@ export async function wasmVsNative(ctx) {
     const sc = await readJson('crates', 'poolcast', 'benches', 'cases', `${shape}.json`);
     sc.name = `bench ${shape}`;
     sc.duration_s = 200;
+    await speed(page, sc, `bench_${shape}`, 2);
+  }
+  // The fleets of issue #18 (10,000 instances, 10,000 functions, both
+  // through the proxy at 100k requests/s), 20 s of each.
+  for (const shape of ['fleet10k', 'functions10k']) {
+    const sc = await readJson('crates', 'poolcast', 'benches', 'cases', `${shape}.json`);
+    sc.name = `bench ${shape}`;
+    sc.duration_s = 20;
     await speed(page, sc, `bench_${shape}`, 2);
   }
 }
