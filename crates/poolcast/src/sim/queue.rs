@@ -75,8 +75,13 @@ struct Entry {
 
 impl Entry {
     fn time(&self) -> Time {
-        (self.key >> 64) as Time
+        key_time(self.key)
     }
+}
+
+/// The time of a queue key (`time << 64 | seq`).
+pub fn key_time(key: u128) -> Time {
+    (key >> 64) as Time
 }
 
 impl Keyed for Entry {

@@ -18,7 +18,7 @@
 use crate::input::scenario::Cause;
 use crate::sim::engine::Engine;
 use crate::sim::pool::{NONE, ReqState};
-use crate::sim::queue::Event;
+use crate::sim::queue::{Event, key_time};
 use crate::sim::services::Func;
 
 impl Engine {
@@ -125,10 +125,10 @@ impl Engine {
         let f = &mut self.svcs[svc as usize].funcs[func];
         if f.queued {
             // The queued timer is stale; this one goes in when it comes up.
-            if f.pending != 0 {
-                self.unpushed_events += u64::from(key_time(f.pending) < self.end);
+            let superseded = std::mem::replace(&mut f.pending, key);
+            if superseded != 0 {
+                self.never_pushed(superseded);
             }
-            f.pending = key;
         } else {
             self.queue_reclaim(key, svc, func, epoch);
         }
@@ -150,6 +150,12 @@ impl Engine {
         );
     }
 
+    /// A stale reclaim timer with `key` that never goes in counts as the
+    /// event it would have been, if it would have come up before the end.
+    fn never_pushed(&mut self, key: u128) {
+        self.unpushed_events += u64::from(key_time(key) < self.end);
+    }
+
     /// A function's queued reclaim timer came up stale: its pending one,
     /// if still live, goes in.
     fn reclaim_superseded(&mut self, svc: u32, func: u32) {
@@ -161,7 +167,7 @@ impl Engine {
         }
         if f.busy {
             // Taken again since: it would have come up stale too.
-            self.unpushed_events += u64::from(key_time(key) < self.end);
+            self.never_pushed(key);
             return;
         }
         let epoch = f.epoch;
@@ -245,9 +251,4 @@ impl Engine {
         }
         self.meter.levels.instances.add(self.now, -1);
     }
-}
-
-/// The time of a queue key.
-fn key_time(key: u128) -> u64 {
-    (key >> 64) as u64
 }

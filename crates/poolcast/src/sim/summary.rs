@@ -113,7 +113,7 @@ pub(crate) fn build(sim: &mut Engine) -> Report {
         throughput_per_s,
         timeline,
         warnings: Vec::new(),
-        events: sim.events + sim.unpushed_events,
+        events: sim.events(),
         services,
         databases,
         proxy: proxy(sim),
