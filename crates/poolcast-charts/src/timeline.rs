@@ -174,14 +174,10 @@ fn db_limits(r: &Report) -> Vec<(String, u64)> {
     let s = &r.scenario;
     (0..s.database_count())
         .map(|db| {
-            let limit = if db == 0 {
-                u64::from(s.db_limit())
-            } else {
-                s.database.replicas.map_or(0, |x| {
-                    u64::from(x.max_connections.saturating_sub(x.reserved_connections))
-                })
-            };
-            (poolcast::Scenario::database_name(db), limit)
+            (
+                poolcast::Scenario::database_name(db),
+                poolcast::analytic::limit_of(s, db),
+            )
         })
         .collect()
 }
